@@ -1,0 +1,252 @@
+"""The `procountor-loader` command line.
+
+Exit codes: 0 ok, 1 unexpected error, 2 configuration or usage error, 3 sign-in or rights,
+4 the API kept failing, 5 destination error, 6 schema drift (with --fail-on-drift),
+7 another run holds the lease, 8 dbt failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from loader import secrets
+from loader.config import Config, load_config
+from loader.errors import ConfigError, LoaderError
+
+log = logging.getLogger("loader")
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(secrets.RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn loader errors into one clear line on stderr and a documented exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LoaderError as exc:
+            click.echo(f"error ({exc.kind}): {secrets.redact(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing partial was committed", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            click.echo(f"unexpected error: {type(exc).__name__}: {secrets.redact(str(exc))}", err=True)
+            if logging.getLogger().level <= logging.DEBUG:
+                raise
+            sys.exit(1)
+
+    return wrapper
+
+
+class Ctx:
+    def __init__(self, config_path: str | None, duckdb_path: str | None, verbose: int) -> None:
+        self.config_path = config_path
+        self.duckdb_path = duckdb_path
+        self.verbose = verbose
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            cfg = load_config(self.config_path)
+            if self.duckdb_path:
+                cfg.destination.type = "duckdb"
+                cfg.destination.path = self.duckdb_path
+            self._config = cfg
+        return self._config
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="PROCOUNTOR_CONFIG",
+              help="Config file (default: ./procountor.yml if present, else environment variables).")
+@click.option("--duckdb", "duckdb_path", type=click.Path(dir_okay=False),
+              help="Write to this DuckDB file (overrides the config's destination).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="procountor-loader")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, duckdb_path: str | None, verbose: int) -> None:
+    """Load Finago Procountor accounting data into DuckDB or BigQuery."""
+    _setup_logging(verbose)
+    ctx.obj = Ctx(config_path, duckdb_path, verbose)
+
+
+def _echo(msg: str) -> None:
+    click.echo(secrets.redact(msg), err=True)
+
+
+@main.command()
+@click.option("--stream", "streams", multiple=True, help="Only these streams (repeatable).")
+@click.option("--connection", help="Only this connection (default: all configured).")
+@click.option("--full-refresh", "full_refresh", multiple=True,
+              help="Read these streams completely again (repeatable; 'all' for every stream).")
+@click.option("--dry-run", is_flag=True, help="Read one page per stream and report; write nothing.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 6 when new fields appear in the API.")
+@click.option("--sweep", "force_sweep", is_flag=True, help="Run the deletion sweep now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@pass_ctx
+@handle_errors
+def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_refresh: tuple[str, ...],
+            dry_run: bool, fail_on_drift: bool, force_sweep: bool, as_json: bool) -> None:
+    """Read the selected streams and land them (incrementally where the API allows)."""
+    from loader.connect import api_client, destination, pick_connection
+    from loader.extract import Extractor
+
+    cfg = ctx.config
+    unknown = [s for s in streams if s not in cfg.streams]
+    if unknown:
+        raise ConfigError(f"stream(s) {unknown} are not selected in the config (selected: {sorted(cfg.streams)})")
+    refresh = set(cfg.streams) if "all" in full_refresh else set(full_refresh)
+    bad = refresh - set(cfg.streams)
+    if bad:
+        raise ConfigError(f"--full-refresh: unknown or unselected stream(s) {sorted(bad)}")
+    summaries = []
+    dest = destination(cfg)
+    try:
+        for conn in pick_connection(cfg, connection):
+            _echo(f"connection {conn.name}: {conn.base_url}")
+            extractor = Extractor(cfg, api_client(cfg, conn), dest, streams=streams or None,
+                                  full_refresh=refresh, dry_run=dry_run, fail_on_drift=fail_on_drift,
+                                  force_sweep=force_sweep, echo=_echo)
+            summary = extractor.run()
+            summaries.append(summary.as_dict())
+            _echo(f"done: {sum(r.records for r in summary.streams)} records, {summary.requests} requests, "
+                  f"{summary.seconds:.1f}s")
+    finally:
+        dest.close()
+    if as_json:
+        click.echo(json.dumps(summaries, indent=2, default=str))
+
+
+@main.command()
+@click.option("--connection", help="Only this connection.")
+@pass_ctx
+@handle_errors
+def check(ctx: Ctx, connection: str | None) -> None:
+    """Verify credentials, the company and the API user's rights."""
+    from loader.connect import api_client, pick_connection
+
+    cfg = ctx.config
+    for conn in pick_connection(cfg, connection):
+        client = api_client(cfg, conn)
+        company = client.get("/company")
+        click.echo(f"{conn.name}: signed in to company {company.get('id')} "
+                   f"({company.get('name')}) at {conn.base_url}")
+        problems = []
+        for spec_path in ("/coa", "/fiscalyears"):
+            try:
+                client.get(spec_path)
+            except LoaderError as exc:
+                problems.append(f"{spec_path}: {exc}")
+        rights = client.get("/users/rights", allow_404=True)
+        if rights is not None:
+            click.echo(f"  rights: {json.dumps(rights, default=str)[:300]}")
+        if problems:
+            for p in problems:
+                click.echo(f"  cannot read {p}", err=True)
+            sys.exit(3)
+        click.echo("  ok: chart of accounts and fiscal years readable")
+
+
+@main.group()
+def state() -> None:
+    """Show or clear the stored sync state."""
+
+
+@state.command("show")
+@click.option("--company", "company_id", type=int)
+@pass_ctx
+@handle_errors
+def state_show(ctx: Ctx, company_id: int | None) -> None:
+    from loader.connect import destination
+
+    dest = destination(ctx.config)
+    try:
+        dest.setup()
+        for cid, stream, st in dest.list_states(company_id):
+            click.echo(f"{cid}\t{stream}\t{json.dumps(st, default=str)}")
+    finally:
+        dest.close()
+
+
+@state.command("clear")
+@click.option("--company", "company_id", type=int, required=True)
+@click.option("--stream")
+@pass_ctx
+@handle_errors
+def state_clear(ctx: Ctx, company_id: int, stream: str | None) -> None:
+    """Forget the state so the next extract reads everything again (data is kept)."""
+    from loader.connect import destination
+
+    dest = destination(ctx.config)
+    try:
+        dest.setup()
+        dest.clear_state(company_id, stream)
+        click.echo(f"cleared state of company {company_id}" + (f" stream {stream}" if stream else ""))
+    finally:
+        dest.close()
+
+
+@main.command()
+@click.option("--company", "company_id", type=int)
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@handle_errors
+def runs(ctx: Ctx, company_id: int | None, limit: int, as_json: bool) -> None:
+    """Run history with per-stream counts."""
+    from loader.connect import destination
+
+    dest = destination(ctx.config)
+    try:
+        dest.setup()
+        records = dest.list_runs(company_id, limit)
+    finally:
+        dest.close()
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in records], default=str, indent=2))
+        return
+    for r in records:
+        click.echo(f"{r.started_at}  {r.sync_id}  company {r.company_id}  {r.status}  "
+                   f"{r.stats.get('requests', '?')} requests  {r.stats.get('seconds', '?')}s")
+        for s in r.stats.get("streams", []):
+            click.echo(f"    {s['stream']:<24} {s['mode']:<11} {s['records']:>8} records  "
+                       f"+{s['inserted']} ~{s['updated']} -{s['deleted']}")
+        if r.error:
+            click.echo(f"    error: {r.error}")
+
+
+def _register_subcommands() -> None:
+    from loader.commands import register
+
+    register(main)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,193 @@
+"""The API client: bearer auth, one shared rate limiter, retries, and the server's clock.
+
+Retried: 429 (honouring Retry-After), 5xx, timeouts, connection resets, and bodies that are cut
+off or are not JSON. A 401 renews the token once. Everything else fails with a clear ApiError.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from loader import exact_json, secrets
+from loader.client.auth import Authenticator
+from loader.client.ratelimit import RateLimiter
+from loader.errors import ApiError, AuthError, ConfigError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL must be https (plain http only for this machine) and end in /api."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base_url {base_url!r} is not an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise ConfigError(
+            f"base_url {base_url!r} uses plain http for a non-local host; credentials would travel "
+            "unencrypted. Use https://api.procountor.com/api (or https://pts-api.procountor.com/api)."
+        )
+    if not parts.path.rstrip("/").endswith("/api"):
+        raise ConfigError(f"base_url {base_url!r} must end in /api, e.g. https://api.procountor.com/api")
+    return base_url.rstrip("/")
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        auth: Authenticator,
+        limiter: RateLimiter,
+        *,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        max_attempts: int = 8,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.auth = auth
+        self.limiter = limiter
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.max_backoff = max_backoff
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.request_count = 0
+        self.retry_counts: Counter[str] = Counter()
+        self.server_time: datetime | None = None  # from the last Date header (UTC)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["Accept"] = "application/json"
+            session.headers["User-Agent"] = "procountor-loader"
+            self._local.session = session
+        return session
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, allow_404: bool = False) -> Any:
+        return self.request("GET", path, params=params, allow_404=allow_404)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self.request("POST", path, body=body)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        allow_404: bool = False,
+    ) -> Any:
+        url = self.base_url + path
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire()
+            token = self.auth.access_token()
+            headers = {"Authorization": f"Bearer {token}"}
+            data = None
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+                data = exact_json.dumps(body).encode()
+            with self._lock:
+                self.request_count += 1
+            try:
+                resp = self._session().request(method, url, params=params, data=data, headers=headers,
+                                               timeout=self.timeout)
+                self._note_date(resp)
+                status = resp.status_code
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    self.auth.invalidate(token)
+                    attempt -= 1
+                    continue
+                if status == 401:
+                    raise AuthError(f"{method} {path}: the API refused the access token (HTTP 401) even "
+                                    "after signing in again")
+                if status == 403:
+                    raise AuthError(f"{method} {path}: the API user lacks the right to read this "
+                                    f"(HTTP 403). {self._error_text(resp)}")
+                if status == 404 and allow_404:
+                    return None
+                if status in RETRY_STATUSES:
+                    reason = f"HTTP {status}"
+                    wait = self._retry_after(resp) if status == 429 else None
+                    if status == 429:
+                        self.limiter.pause(wait if wait is not None else self._backoff(attempt))
+                    self._retry_or_raise(method, path, attempt, reason, wait)
+                    continue
+                if status >= 400:
+                    raise ApiError(f"{method} {path} failed with HTTP {status}: {self._error_text(resp)}")
+                try:
+                    return exact_json.loads(resp.content)
+                except ValueError:
+                    self._retry_or_raise(method, path, attempt, "a body that is not valid JSON", None)
+                    continue
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                self._retry_or_raise(method, path, attempt, type(exc).__name__, None)
+
+    def _retry_or_raise(self, method: str, path: str, attempt: int, reason: str, wait: float | None) -> None:
+        with self._lock:
+            self.retry_counts[reason] += 1
+        if attempt >= self.max_attempts:
+            raise ApiError(f"{method} {path}: gave up after {attempt} attempts (last: {reason})")
+        delay = wait if wait is not None else self._backoff(attempt)
+        log.info("retrying %s %s in %.1fs after %s (attempt %d)", method, path, delay, reason, attempt)
+        time.sleep(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.max_backoff, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+    @staticmethod
+    def _retry_after(resp: requests.Response) -> float | None:
+        value = resp.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            return max(0.0, min(float(value), 300.0))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+                return max(0.0, min((when - datetime.now(UTC)).total_seconds(), 300.0))
+            except (TypeError, ValueError):
+                return None
+
+    def _note_date(self, resp: requests.Response) -> None:
+        value = resp.headers.get("Date")
+        if not value:
+            return
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        self.server_time = when
+
+    @staticmethod
+    def _error_text(resp: requests.Response) -> str:
+        try:
+            body = resp.json()
+            errors = body.get("errors") if isinstance(body, dict) else None
+            if errors:
+                text = "; ".join(f"{e.get('field') or ''} {e.get('message') or ''}".strip() for e in errors)
+            else:
+                text = str(body)[:300]
+        except ValueError:
+            text = resp.text[:300]
+        return secrets.redact(text)

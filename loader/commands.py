@@ -1,0 +1,25 @@
+"""Commands beyond the core extract/check/state/runs: discover, reset, forget, drop-connection,
+auth, and the sandbox. Kept apart so cli.py stays readable."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(main: click.Group) -> None:
+    from loader.commands_data import discover, drop_connection, forget, reset
+
+    for cmd in (discover, reset, forget, drop_connection):
+        main.add_command(cmd)
+    try:
+        from loader.commands_auth import auth
+
+        main.add_command(auth)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from loader.sandbox.cli import sandbox
+
+        main.add_command(sandbox)
+    except ImportError:  # the sandbox package is optional at import time
+        pass

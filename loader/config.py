@@ -1,0 +1,297 @@
+"""The loader's configuration: one YAML file (procountor.yml) plus environment variables.
+
+Without a file, one connection is read from PROCOUNTOR_* environment variables and every stream is
+selected with every catalog field. `${VAR}` in the file is replaced from the environment, so
+secrets need not be written into it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from loader.errors import ConfigError
+from loader.streams.contract import field_catalog
+from loader.streams.registry import REGISTRY, StreamSpec, get_stream
+
+DEFAULT_BASE_URL = "https://api.procountor.com/api"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass
+class ConnectionConfig:
+    name: str
+    base_url: str
+    auth: str  # "api_key" | "oauth"
+    client_id: str
+    client_secret: str
+    api_key: str | None = None
+    redirect_uri: str = "http://localhost:8765/callback"
+    token_store: str = "file"  # "file" | "keyring"
+    token_file: Path | None = None
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"ConnectionConfig(name={self.name!r}, base_url={self.base_url!r}, auth={self.auth!r})"
+
+
+@dataclass
+class DestinationConfig:
+    type: str = "duckdb"
+    path: str = "warehouse.duckdb"
+    schema: str = "raw_procountor"
+    project: str | None = None
+    location: str | None = None
+    credentials_file: str | None = None
+    api_endpoint: str | None = None
+    maximum_bytes_billed: int | None = None
+
+
+@dataclass
+class ExtractConfig:
+    rate_limit: float = 55.0  # requests/s; Procountor publishes 60/s per API client
+    workers: int = 4
+    overlap_minutes: int = 15
+    window_lookback_days: int = 60
+    start_date: str = "2000-01-01"
+    api_timezone: str = "Europe/Helsinki"
+    signpost_skew_seconds: int = 5
+    sweep_every_hours: float = 24.0
+    spool_dir: str = ".spool"
+    lease_ttl_seconds: int = 6 * 3600
+    timeout_seconds: float = 60.0
+    max_attempts: int = 8
+
+
+@dataclass
+class StreamSelection:
+    spec: StreamSpec
+    fields: list[str]  # selected field paths (always includes the automatic ones)
+    options: dict[str, Any] = field(default_factory=dict)
+    all_fields: bool = False
+
+
+@dataclass
+class Config:
+    connections: list[ConnectionConfig]
+    destination: DestinationConfig
+    extract: ExtractConfig
+    streams: dict[str, StreamSelection]
+    source: Path | None = None
+
+
+def _interpolate(value: Any) -> Any:
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            env = os.environ.get(m.group(1))
+            if env is None:
+                if m.group(2) is not None:
+                    return m.group(2)
+                raise ConfigError(f"environment variable {m.group(1)} is referenced in the config but not set")
+            return env
+        return _ENV_REF.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v) for v in value]
+    return value
+
+
+def automatic_fields(spec: StreamSpec) -> list[str]:
+    """Fields the engine itself needs: the key, the cursor and the links it follows."""
+    out = [f for f in (spec.primary_key, spec.cursor_field, *spec.key_fields) if f]
+    if spec.sweep == "linked":
+        out.append("invoiceId")
+    if spec.name == "invoices":
+        out += ["date", "paymentInfo.currency"]  # exchange rates are read for these
+    if spec.fanout_param:
+        out.append(spec.fanout_param)
+    return out
+
+
+def catalog_paths(spec: StreamSpec) -> list[str]:
+    return [f.path for f in field_catalog(spec.record_schema)]
+
+
+def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
+    if raw is None or raw is True:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"streams.{spec.name}: expected a mapping (fields:, options:), got {raw!r}")
+    unknown_keys = set(raw) - {"fields", "extra_fields", "options", "selected"}
+    if unknown_keys:
+        raise ConfigError(f"streams.{spec.name}: unknown key(s) {sorted(unknown_keys)}; "
+                          "use fields: and options:")
+    fields_raw = raw.get("fields", "all")
+    catalog = catalog_paths(spec)
+    options = raw.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"streams.{spec.name}.options must be a mapping")
+    unknown_opts = set(options) - set(spec.optional_variants)
+    if unknown_opts:
+        allowed = sorted(spec.optional_variants) or "none"
+        raise ConfigError(f"streams.{spec.name}.options: unknown option(s) {sorted(unknown_opts)} "
+                          f"(allowed: {allowed})")
+    extra = raw.get("extra_fields") or []
+    if not isinstance(extra, list) or not all(isinstance(f, str) and f.strip() for f in extra):
+        raise ConfigError(f"streams.{spec.name}.extra_fields must be a list of field paths")
+    if fields_raw in ("all", "*"):
+        return StreamSelection(spec, sorted(set(catalog) | set(extra)), options, all_fields=True)
+    if not isinstance(fields_raw, list) or not all(isinstance(f, str) for f in fields_raw):
+        raise ConfigError(f"streams.{spec.name}.fields must be 'all' or a list of field paths")
+    known = set(catalog)
+    bad = [f for f in fields_raw if f not in known]
+    if bad:
+        raise ConfigError(
+            f"streams.{spec.name}.fields: unknown field(s) {bad}. "
+            f"Run `procountor-loader discover --stream {spec.name}` to list the fields; fields the API "
+            "sends that the catalog does not know yet go under extra_fields:."
+        )
+    fields = sorted(set(fields_raw) | set(automatic_fields(spec)) | set(extra))
+    return StreamSelection(spec, fields, options)
+
+
+def _connection_from_env(name: str = "default") -> ConnectionConfig:
+    env = os.environ
+    auth = env.get("PROCOUNTOR_AUTH", "oauth" if not env.get("PROCOUNTOR_API_KEY") and
+                   env.get("PROCOUNTOR_REFRESH_TOKEN_FILE") else "api_key")
+    return ConnectionConfig(
+        name=name,
+        base_url=env.get("PROCOUNTOR_BASE_URL", DEFAULT_BASE_URL),
+        auth=auth,
+        client_id=env.get("PROCOUNTOR_CLIENT_ID", ""),
+        client_secret=env.get("PROCOUNTOR_CLIENT_SECRET", ""),
+        api_key=env.get("PROCOUNTOR_API_KEY"),
+        redirect_uri=env.get("PROCOUNTOR_REDIRECT_URI", "http://localhost:8765/callback"),
+        token_file=Path(env["PROCOUNTOR_REFRESH_TOKEN_FILE"]) if env.get("PROCOUNTOR_REFRESH_TOKEN_FILE") else None,
+    )
+
+
+def _connection(raw: dict[str, Any], index: int) -> ConnectionConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"connections[{index}] must be a mapping")
+    env_default = _connection_from_env()
+    allowed = {"name", "base_url", "auth", "client_id", "client_secret", "api_key", "redirect_uri",
+               "token_store", "token_file"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ConfigError(f"connections[{index}]: unknown key(s) {sorted(unknown)}")
+    auth = raw.get("auth", env_default.auth)
+    if auth not in ("api_key", "oauth"):
+        raise ConfigError(f"connections[{index}].auth must be api_key or oauth, not {auth!r}")
+    store = raw.get("token_store", "file")
+    if store not in ("file", "keyring"):
+        raise ConfigError(f"connections[{index}].token_store must be file or keyring")
+    return ConnectionConfig(
+        name=str(raw.get("name") or f"connection{index + 1}"),
+        base_url=str(raw.get("base_url") or env_default.base_url),
+        auth=auth,
+        client_id=str(raw.get("client_id") or env_default.client_id),
+        client_secret=str(raw.get("client_secret") or env_default.client_secret),
+        api_key=raw.get("api_key") or env_default.api_key,
+        redirect_uri=str(raw.get("redirect_uri") or env_default.redirect_uri),
+        token_store=store,
+        token_file=Path(raw["token_file"]) if raw.get("token_file") else env_default.token_file,
+    )
+
+
+def _dataclass_from(cls: type, raw: Any, where: str) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping")
+    names = set(cls.__dataclass_fields__)
+    unknown = set(raw) - names
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)} (known: {sorted(names)})")
+    obj = cls()
+    for key, value in raw.items():
+        default = getattr(obj, key)
+        if default is not None and value is not None and not isinstance(value, type(default)):
+            if isinstance(default, float) and isinstance(value, int):
+                value = float(value)
+            else:
+                raise ConfigError(f"{where}.{key}: expected {type(default).__name__}, got {value!r}")
+        setattr(obj, key, value)
+    return obj
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the config file (if any) and the environment; validate everything up front."""
+    raw: dict[str, Any] = {}
+    source = None
+    if path is None and Path("procountor.yml").exists():
+        path = "procountor.yml"
+    if path is not None:
+        source = Path(path)
+        try:
+            loaded = yaml.safe_load(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {source} not found") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {source} is not valid YAML: {exc}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {source}: the top level must be a mapping")
+        raw = _interpolate(loaded)
+    unknown = set(raw) - {"connections", "destination", "extract", "streams"}
+    if unknown:
+        raise ConfigError(f"config: unknown top-level key(s) {sorted(unknown)}")
+
+    conns_raw = raw.get("connections")
+    if conns_raw is None:
+        connections = [_connection_from_env()]
+    elif not isinstance(conns_raw, list) or not conns_raw:
+        raise ConfigError("connections must be a non-empty list")
+    else:
+        connections = [_connection(c, i) for i, c in enumerate(conns_raw)]
+    names = [c.name for c in connections]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"connection names must be unique: {names}")
+
+    destination = _dataclass_from(DestinationConfig, raw.get("destination"), "destination")
+    if destination.type not in ("duckdb", "bigquery"):
+        raise ConfigError(f"destination.type must be duckdb or bigquery, not {destination.type!r}")
+    if os.environ.get("PROCOUNTOR_DUCKDB_PATH") and destination.type == "duckdb" and "destination" not in raw:
+        destination.path = os.environ["PROCOUNTOR_DUCKDB_PATH"]
+    extract = _dataclass_from(ExtractConfig, raw.get("extract"), "extract")
+    if extract.rate_limit <= 0 or extract.workers < 1:
+        raise ConfigError("extract.rate_limit must be > 0 and extract.workers >= 1")
+
+    streams_raw = raw.get("streams")
+    streams: dict[str, StreamSelection] = {}
+    if streams_raw is None:
+        for spec in REGISTRY:
+            if spec.default_selected:
+                streams[spec.name] = _selection(spec, None)
+    else:
+        if not isinstance(streams_raw, dict):
+            raise ConfigError("streams must be a mapping of stream name → {fields, options}")
+        for name, sel in streams_raw.items():
+            try:
+                spec = get_stream(name)
+            except KeyError:
+                known = ", ".join(s.name for s in REGISTRY)
+                raise ConfigError(f"unknown stream {name!r}; known streams: {known}") from None
+            if isinstance(sel, dict) and sel.get("selected") is False:
+                continue
+            streams[name] = _selection(spec, sel)
+    return Config(connections, destination, extract, streams, source)
+
+
+def validate_credentials(conn: ConnectionConfig) -> None:
+    missing = [n for n, v in (("client_id", conn.client_id), ("client_secret", conn.client_secret)) if not v]
+    if conn.auth == "api_key" and not conn.api_key:
+        missing.append("api_key")
+    if missing:
+        env = {"client_id": "PROCOUNTOR_CLIENT_ID", "client_secret": "PROCOUNTOR_CLIENT_SECRET",
+               "api_key": "PROCOUNTOR_API_KEY"}
+        raise ConfigError(
+            f"connection {conn.name!r}: missing {', '.join(missing)} "
+            f"(set {', '.join(env[m] for m in missing)} or put them in the config file)"
+        )

@@ -1,0 +1,1 @@
+"""Landing destinations: where the loader writes raw records, state and run history."""

@@ -1,0 +1,349 @@
+"""The DuckDB destination: an embedded file, no account needed (the default)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from loader import exact_json
+from loader.destinations.base import CommitResult, Destination, LeaseHeldError, RunRecord, StreamCommit
+from loader.errors import ConfigError, DestinationError
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_identifier(name: str, what: str) -> str:
+    if not _IDENT.match(name):
+        raise ConfigError(f"invalid {what} name {name!r}: use letters, digits and underscores "
+                          "(not starting with a digit), at most 63 characters")
+    return name
+
+
+class DuckDBDestination(Destination):
+    name = "duckdb"
+
+    def __init__(self, path: str | Path, schema: str = "raw_procountor") -> None:
+        self.path = Path(path)
+        self.schema = check_identifier(schema, "schema")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path))
+        except (duckdb.Error, OSError) as exc:
+            raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
+        self.con.execute("SET TimeZone='UTC'")
+
+    # -- set-up --------------------------------------------------------------------------------
+    def setup(self) -> None:
+        s = self.schema
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_state (
+                _company_id BIGINT NOT NULL, stream VARCHAR NOT NULL, state VARCHAR NOT NULL,
+                sync_id VARCHAR, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (_company_id, stream))""")
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_runs (
+                sync_id VARCHAR PRIMARY KEY, _company_id BIGINT, started_at TIMESTAMP,
+                finished_at TIMESTAMP, status VARCHAR, stats VARCHAR, error VARCHAR)""")
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_deletions (
+                _company_id BIGINT, stream VARCHAR, record_id_sha256 VARCHAR, action VARCHAR,
+                reason VARCHAR, requested_at TIMESTAMP)""")
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_fields (
+                _company_id BIGINT NOT NULL, stream VARCHAR NOT NULL, field_path VARCHAR NOT NULL,
+                first_seen_at TIMESTAMP, last_seen_at TIMESTAMP,
+                PRIMARY KEY (_company_id, stream, field_path))""")
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_leases (
+                _company_id BIGINT PRIMARY KEY, sync_id VARCHAR, expires_at TIMESTAMP)""")
+
+    def ensure_stream_table(self, stream: str) -> None:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {table} (
+                _company_id BIGINT NOT NULL,
+                _record_id VARCHAR NOT NULL,
+                _data VARCHAR NOT NULL,
+                _record_hash VARCHAR NOT NULL,
+                _cursor_value VARCHAR,
+                _extracted_at TIMESTAMP NOT NULL,
+                _loaded_at TIMESTAMP NOT NULL,
+                _sync_id VARCHAR NOT NULL,
+                _is_deleted BOOLEAN NOT NULL DEFAULT false,
+                _deleted_at TIMESTAMP,
+                PRIMARY KEY (_company_id, _record_id))""")
+
+    # -- the commit ----------------------------------------------------------------------------
+    def commit_stream(self, commit: StreamCommit) -> CommitResult:
+        table = f"{self.schema}.{check_identifier(commit.stream, 'stream')}"
+        now = _now()
+        files = [str(p) for p in commit.spool_files if Path(p).exists() and Path(p).stat().st_size > 0]
+        con = self.con
+        result = CommitResult()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("CREATE OR REPLACE TEMP TABLE _incoming (_company_id BIGINT, _record_id VARCHAR, "
+                        "_data VARCHAR, _record_hash VARCHAR, _cursor_value VARCHAR, _extracted_at TIMESTAMP)")
+            if files:
+                con.execute(
+                    "INSERT INTO _incoming SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, "
+                    "_extracted_at::TIMESTAMP FROM read_json(?, format='newline_delimited', columns={"
+                    "'_company_id': 'BIGINT', '_record_id': 'VARCHAR', '_data': 'VARCHAR', "
+                    "'_record_hash': 'VARCHAR', '_cursor_value': 'VARCHAR', '_extracted_at': 'VARCHAR'})",
+                    [files],
+                )
+                # A record listed twice in one run (a page boundary moved under us) lands once: the
+                # last extracted copy wins.
+                con.execute("""
+                    CREATE OR REPLACE TEMP TABLE _incoming AS
+                    SELECT * FROM _incoming
+                    QUALIFY row_number() OVER (PARTITION BY _company_id, _record_id
+                                               ORDER BY _extracted_at DESC) = 1""")
+            cid = commit.company_id
+            (result.unchanged,) = con.execute(f"""
+                SELECT count(*) FROM _incoming i JOIN {table} t USING (_company_id, _record_id)
+                WHERE t._record_hash = i._record_hash AND NOT t._is_deleted""").fetchone()
+            (result.updated,) = con.execute(f"""
+                SELECT count(*) FROM _incoming i JOIN {table} t USING (_company_id, _record_id)
+                WHERE t._record_hash <> i._record_hash OR t._is_deleted""").fetchone()
+            (total,) = con.execute("SELECT count(*) FROM _incoming").fetchone()
+            result.inserted = total - result.unchanged - result.updated
+            con.execute(f"""
+                INSERT INTO {table} BY NAME
+                SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
+                       ?::TIMESTAMP AS _loaded_at, ? AS _sync_id, false AS _is_deleted,
+                       NULL::TIMESTAMP AS _deleted_at
+                FROM _incoming
+                ON CONFLICT (_company_id, _record_id) DO UPDATE SET
+                    _data = excluded._data, _record_hash = excluded._record_hash,
+                    _cursor_value = excluded._cursor_value, _extracted_at = excluded._extracted_at,
+                    _loaded_at = CASE WHEN {table}._record_hash = excluded._record_hash
+                                       AND NOT {table}._is_deleted
+                                      THEN {table}._loaded_at ELSE excluded._loaded_at END,
+                    _sync_id = CASE WHEN {table}._record_hash = excluded._record_hash
+                                     AND NOT {table}._is_deleted
+                                    THEN {table}._sync_id ELSE excluded._sync_id END,
+                    _is_deleted = false, _deleted_at = NULL""", [now, commit.sync_id])
+            if commit.mode == "replace":
+                (result.deleted,) = con.execute(f"""
+                    SELECT count(*) FROM {table} WHERE _company_id = ?
+                    AND _record_id NOT IN (SELECT _record_id FROM _incoming)""", [cid]).fetchone()
+                con.execute(f"""DELETE FROM {table} WHERE _company_id = ?
+                                AND _record_id NOT IN (SELECT _record_id FROM _incoming)""", [cid])
+            if commit.deleted_ids:
+                con.execute("CREATE OR REPLACE TEMP TABLE _gone (_record_id VARCHAR)")
+                con.executemany("INSERT INTO _gone VALUES (?)", [[i] for i in commit.deleted_ids])
+                (n,) = con.execute(f"""
+                    SELECT count(*) FROM {table} WHERE _company_id = ? AND NOT _is_deleted
+                    AND _record_id IN (SELECT _record_id FROM _gone)""", [cid]).fetchone()
+                result.deleted += n
+                con.execute(f"""
+                    UPDATE {table} SET _is_deleted = true, _deleted_at = ?, _loaded_at = ?, _sync_id = ?
+                    WHERE _company_id = ? AND NOT _is_deleted
+                    AND _record_id IN (SELECT _record_id FROM _gone)""", [now, now, commit.sync_id, cid])
+            if commit.seen_fields:
+                con.executemany(
+                    f"""INSERT INTO {self.schema}._loader_fields VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (_company_id, stream, field_path) DO UPDATE SET
+                        last_seen_at = excluded.last_seen_at""",
+                    [[cid, commit.stream, f, now, now] for f in sorted(set(commit.seen_fields))],
+                )
+            con.execute(
+                f"""INSERT INTO {self.schema}._loader_state VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (_company_id, stream) DO UPDATE SET state = excluded.state,
+                    sync_id = excluded.sync_id, updated_at = excluded.updated_at""",
+                [cid, commit.stream, exact_json.dumps(commit.state), commit.sync_id, now],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise DestinationError(f"DuckDB commit of stream {commit.stream} failed: {exc}") from None
+        except BaseException:
+            self._rollback()
+            raise
+        return result
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
+
+    # -- state ---------------------------------------------------------------------------------
+    def get_state(self, company_id: int, stream: str) -> dict[str, Any] | None:
+        row = self.con.execute(f"SELECT state FROM {self.schema}._loader_state WHERE _company_id = ? "
+                               "AND stream = ?", [company_id, stream]).fetchone()
+        return exact_json.loads(row[0]) if row else None
+
+    def list_states(self, company_id: int | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+        sql = f"SELECT _company_id, stream, state FROM {self.schema}._loader_state"
+        params: list[Any] = []
+        if company_id is not None:
+            sql += " WHERE _company_id = ?"
+            params.append(company_id)
+        rows = self.con.execute(sql + " ORDER BY 1, 2", params).fetchall()
+        return [(c, s, exact_json.loads(st)) for c, s, st in rows]
+
+    def clear_state(self, company_id: int, stream: str | None = None) -> None:
+        if stream is None:
+            self.con.execute(f"DELETE FROM {self.schema}._loader_state WHERE _company_id = ?", [company_id])
+        else:
+            self.con.execute(f"DELETE FROM {self.schema}._loader_state WHERE _company_id = ? AND stream = ?",
+                             [company_id, stream])
+
+    def live_ids(self, company_id: int, stream: str) -> Iterator[str]:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        cur = self.con.execute(f"SELECT _record_id FROM {table} WHERE _company_id = ? AND NOT _is_deleted "
+                               "ORDER BY _record_id", [company_id])
+        while batch := cur.fetchmany(10_000):
+            for (rid,) in batch:
+                yield rid
+
+    def lookup_ids(self, company_id: int, stream: str, field: str, values: Iterable[str]) -> list[tuple[str, str]]:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        check_identifier(field, "field")
+        wanted = sorted(set(values))
+        if not wanted:
+            return []
+        rows = self.con.execute(
+            f"""SELECT json_extract_string(_data, '$.{field}') AS v, _record_id FROM {table}
+                WHERE _company_id = ? AND NOT _is_deleted
+                AND json_extract_string(_data, '$.{field}') IN (SELECT unnest(?::VARCHAR[]))""",
+            [company_id, wanted]).fetchall()
+        return [(v, r) for v, r in rows]
+
+    def get_records(self, company_id: int, stream: str, record_ids: Iterable[str]) -> dict[str, str]:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        ids = sorted(set(record_ids))
+        if not ids:
+            return {}
+        rows = self.con.execute(f"SELECT _record_id, _data FROM {table} WHERE _company_id = ? "
+                                "AND _record_id IN (SELECT unnest(?::VARCHAR[]))", [company_id, ids]).fetchall()
+        return dict(rows)
+
+    def known_fields(self, company_id: int, stream: str) -> set[str]:
+        rows = self.con.execute(f"SELECT field_path FROM {self.schema}._loader_fields WHERE _company_id = ? "
+                                "AND stream = ?", [company_id, stream]).fetchall()
+        return {r[0] for r in rows}
+
+    # -- lease and runs ------------------------------------------------------------------------
+    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> None:
+        now = _now()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            row = self.con.execute(f"SELECT sync_id, expires_at FROM {self.schema}._loader_leases "
+                                   "WHERE _company_id = ?", [company_id]).fetchone()
+            if row and row[0] != sync_id and row[1] > now:
+                raise LeaseHeldError(f"run {row[0]} holds the lease of company {company_id} until {row[1]} UTC")
+            self.con.execute(
+                f"""INSERT INTO {self.schema}._loader_leases VALUES (?, ?, ?)
+                    ON CONFLICT (_company_id) DO UPDATE SET sync_id = excluded.sync_id,
+                    expires_at = excluded.expires_at""",
+                [company_id, sync_id, now + timedelta(seconds=ttl_seconds)])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def release_lease(self, company_id: int, sync_id: str) -> None:
+        self.con.execute(f"DELETE FROM {self.schema}._loader_leases WHERE _company_id = ? AND sync_id = ?",
+                         [company_id, sync_id])
+
+    def start_run(self, run: RunRecord) -> None:
+        self.con.execute(f"INSERT INTO {self.schema}._loader_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [run.sync_id, run.company_id, run.started_at, run.finished_at, run.status,
+                          exact_json.dumps(run.stats), run.error])
+
+    def finish_run(self, run: RunRecord) -> None:
+        self.con.execute(f"""UPDATE {self.schema}._loader_runs SET finished_at = ?, status = ?, stats = ?,
+                             error = ? WHERE sync_id = ?""",
+                         [run.finished_at, run.status, exact_json.dumps(run.stats), run.error, run.sync_id])
+
+    def list_runs(self, company_id: int | None = None, limit: int = 20) -> list[RunRecord]:
+        sql = (f"SELECT sync_id, _company_id, started_at, finished_at, status, stats, error "
+               f"FROM {self.schema}._loader_runs")
+        params: list[Any] = []
+        if company_id is not None:
+            sql += " WHERE _company_id = ?"
+            params.append(company_id)
+        rows = self.con.execute(sql + " ORDER BY started_at DESC LIMIT ?", [*params, limit]).fetchall()
+        return [RunRecord(r[0], r[1], r[2], r[3], r[4], exact_json.loads(r[5] or "{}"), r[6]) for r in rows]
+
+    # -- GDPR ----------------------------------------------------------------------------------
+    def forget(self, company_id: int, stream: str, record_ids: Iterable[str],
+               how: Literal["delete", "anonymise"], anonymised_data: dict[str, str] | None = None,
+               reason: str | None = None) -> int:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        ids = sorted(set(record_ids))
+        now = _now()
+        touched = 0
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for rid in ids:
+                if how == "delete":
+                    (n,) = self.con.execute(f"SELECT count(*) FROM {table} WHERE _company_id = ? "
+                                            "AND _record_id = ?", [company_id, rid]).fetchone()
+                    self.con.execute(f"DELETE FROM {table} WHERE _company_id = ? AND _record_id = ?",
+                                     [company_id, rid])
+                else:
+                    data = (anonymised_data or {}).get(rid)
+                    if data is None:
+                        raise DestinationError(f"no anonymised data given for record {rid}")
+                    (n,) = self.con.execute(f"SELECT count(*) FROM {table} WHERE _company_id = ? "
+                                            "AND _record_id = ?", [company_id, rid]).fetchone()
+                    self.con.execute(f"UPDATE {table} SET _data = ?, _record_hash = ?, _loaded_at = ? "
+                                     "WHERE _company_id = ? AND _record_id = ?",
+                                     [data, exact_json.record_hash(data), now, company_id, rid])
+                touched += n
+                self.con.execute(f"INSERT INTO {self.schema}._loader_deletions VALUES (?, ?, ?, ?, ?, ?)",
+                                 [company_id, stream, hashlib.sha256(rid.encode()).hexdigest(), how, reason, now])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return touched
+
+    def drop_connection(self, company_id: int) -> int:
+        s = self.schema
+        tables = [r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [s]).fetchall()]
+        deleted = 0
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for t in tables:
+                (n,) = self.con.execute(f"SELECT count(*) FROM {s}.{t} WHERE _company_id = ?",
+                                        [company_id]).fetchone()
+                self.con.execute(f"DELETE FROM {s}.{t} WHERE _company_id = ?", [company_id])
+                if not t.startswith("_loader"):
+                    deleted += n
+            self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return deleted
+
+    def table_counts(self, company_id: int | None = None) -> dict[str, int]:
+        out = {}
+        for (t,) in self.con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                                     "AND table_name NOT LIKE '\\_loader%' ESCAPE '\\' ORDER BY 1",
+                                     [self.schema]).fetchall():
+            sql = f"SELECT count(*) FROM {self.schema}.{t} WHERE NOT _is_deleted"
+            params = []
+            if company_id is not None:
+                sql += " AND _company_id = ?"
+                params.append(company_id)
+            out[t] = self.con.execute(sql, params).fetchone()[0]
+        return out
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()

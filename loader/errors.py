@@ -1,0 +1,53 @@
+"""Errors the CLI turns into documented exit codes (see README, "Exit codes")."""
+
+from __future__ import annotations
+
+
+class LoaderError(Exception):
+    exit_code = 1
+    kind = "error"
+
+
+class ConfigError(LoaderError):
+    """The config or selection file, a flag or an environment variable is wrong."""
+
+    exit_code = 2
+    kind = "config"
+
+
+class AuthError(LoaderError):
+    """Sign-in failed or the user lacks a right."""
+
+    exit_code = 3
+    kind = "auth"
+
+
+class ApiError(LoaderError):
+    """The API kept failing (after retries) or answered something we cannot read."""
+
+    exit_code = 4
+    kind = "api"
+
+
+class DestinationError(LoaderError):
+    exit_code = 5
+    kind = "destination"
+
+
+class SchemaDriftError(LoaderError):
+    """New fields appeared and `--fail-on-drift` was given."""
+
+    exit_code = 6
+    kind = "schema-drift"
+
+
+class LeaseError(LoaderError):
+    """Another run of the same connection is in progress."""
+
+    exit_code = 7
+    kind = "lease"
+
+
+class DbtError(LoaderError):
+    exit_code = 8
+    kind = "dbt"
