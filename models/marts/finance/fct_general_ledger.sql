@@ -1,0 +1,243 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='gl_entry_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        partition_by=(
+            {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
+            if target.type == 'bigquery' else none
+        ),
+        cluster_by=(['company_id', 'account_code'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows('receipt_key', changed_source_keys('ledger_receipts')) }}"
+    )
+}}
+
+{#- One row per ledger receipt transaction of a valid receipt, plus one derived row per implied VAT
+    amount (docs/architecture.md, "Accounting conventions"). Amounts are debit-positive in the company
+    currency; `amount_natural` is positive on the account's normal side. -#}
+
+with
+
+receipts_landing as (
+
+    select
+        _company_id,
+        _record_id,
+        {{ landing_changed_at() }} as source_changed_at
+    from {{ source('procountor', 'ledger_receipts') }}
+    {% if is_incremental() %}
+        where {{ landing_changed_at() }} > {{ high_water_mark() }}
+    {% endif %}
+
+),
+
+receipts as (
+
+    select stg.*
+    from {{ ref('stg_procountor__ledger_receipts') }} as stg
+    {% if is_incremental() %}
+        inner join receipts_landing
+            on
+                stg.company_id = receipts_landing._company_id
+                and cast(stg.receipt_id as {{ type_text() }}) = receipts_landing._record_id
+    {% endif %}
+
+),
+
+receipt_changes as (
+
+    select
+        _company_id as company_id,
+        cast(_record_id as {{ type_int() }}) as receipt_id,
+        source_changed_at
+    from receipts_landing
+
+),
+
+transactions as (
+
+    select * from {{ ref('stg_procountor__ledger_transactions') }}
+
+),
+
+fiscal_periods as (
+
+    select * from {{ ref('dim_fiscal_periods') }}
+
+),
+
+valid_receipts as (
+
+    select
+        receipts.*,
+        receipt_changes.source_changed_at
+    from receipts
+    inner join receipt_changes
+        on
+            receipts.company_id = receipt_changes.company_id
+            and receipts.receipt_id = receipt_changes.receipt_id
+    where receipts.is_valid
+
+),
+
+entry_lines as (
+
+    select
+        transactions.company_id,
+        transactions.receipt_id,
+        transactions.transaction_id,
+        transactions.line_number,
+        false as is_derived_vat_line,
+        transactions.transaction_type,
+        transactions.account_code,
+        transactions.accounting_value as amount,
+        transactions.vat_percent,
+        transactions.vat_type,
+        transactions.vat_status,
+        case
+            when transactions.transaction_type = 'ENTRY' and transactions.vat_type is not null
+                then {{ implied_vat('transactions.accounting_value', 'transactions.vat_percent') }}
+            else cast(0 as {{ type_money() }})
+        end as implied_vat_amount,
+        transactions.description,
+        transactions.partner_id,
+        transactions.accrual_start_date,
+        transactions.accrual_end_date
+    from transactions
+
+),
+
+vat_lines as (
+
+    -- the VAT Procountor posts implicitly: round_half_up(net * vatPercent / 100, 2)
+    select
+        company_id,
+        receipt_id,
+        transaction_id,
+        line_number,
+        true as is_derived_vat_line,
+        'IMPLIED_VAT' as transaction_type,
+        case vat_type
+            when 'SALES' then '{{ var("procountor_sales_vat_account") }}'
+            when 'PURCHASE' then '{{ var("procountor_purchase_vat_account") }}'
+        end as account_code,
+        implied_vat_amount as amount,
+        vat_percent,
+        vat_type,
+        vat_status,
+        cast(0 as {{ type_money() }}) as implied_vat_amount,
+        description,
+        partner_id,
+        accrual_start_date,
+        accrual_end_date
+    from entry_lines
+    where implied_vat_amount != 0
+
+),
+
+all_lines as (
+
+    select * from entry_lines
+    union all
+    select * from vat_lines
+
+),
+
+joined as (
+
+    select
+        {{ key(['all_lines.company_id', 'all_lines.receipt_id', 'all_lines.line_number']) }}
+        || case when all_lines.is_derived_vat_line then '-vat' else '' end as gl_entry_id,
+        {{ key(['all_lines.company_id', 'all_lines.receipt_id']) }} as receipt_key,
+        all_lines.company_id,
+        all_lines.receipt_id,
+        all_lines.transaction_id,
+        all_lines.line_number,
+        all_lines.is_derived_vat_line,
+        all_lines.transaction_type,
+        all_lines.account_code,
+        {{ safe_to_int('all_lines.account_code') }} as account_number,
+        all_lines.amount as amount_debit_positive,
+        case when all_lines.amount > 0 then all_lines.amount else cast(0 as {{ type_money() }}) end as debit_amount,
+        case when all_lines.amount < 0 then -all_lines.amount else cast(0 as {{ type_money() }}) end as credit_amount,
+        all_lines.vat_percent,
+        all_lines.vat_type,
+        coalesce(all_lines.vat_status, valid_receipts.vat_status) as vat_status,
+        all_lines.implied_vat_amount,
+        all_lines.description,
+        coalesce(all_lines.partner_id, valid_receipts.partner_id) as partner_id,
+        all_lines.accrual_start_date,
+        all_lines.accrual_end_date,
+        valid_receipts.receipt_date,
+        {{ month_start('valid_receipts.receipt_date') }} as accounting_month,
+        valid_receipts.vat_date,
+        valid_receipts.receipt_number,
+        valid_receipts.receipt_type,
+        valid_receipts.receipt_status,
+        valid_receipts.receipt_name,
+        valid_receipts.invoice_id,
+        valid_receipts.is_opening_receipt as is_opening_entry,
+        fiscal_periods.fiscal_year_id,
+        fiscal_periods.fiscal_period_number,
+        fiscal_periods.fiscal_period_key,
+        valid_receipts.source_changed_at as _source_changed_at
+    from all_lines
+    inner join valid_receipts
+        on
+            all_lines.company_id = valid_receipts.company_id
+            and all_lines.receipt_id = valid_receipts.receipt_id
+    left join fiscal_periods
+        on
+            valid_receipts.company_id = fiscal_periods.company_id
+            and {{ month_start('valid_receipts.receipt_date') }} = fiscal_periods.period_start_date
+
+),
+
+final as (
+
+    select
+        gl_entry_id,
+        receipt_key,
+        company_id,
+        receipt_id,
+        transaction_id,
+        line_number,
+        is_derived_vat_line,
+        transaction_type,
+        account_code,
+        account_number,
+        amount_debit_positive,
+        -- natural sign: positive on the account's normal side (debit for 1xxx and 4xxx-9xxx)
+        case
+            when account_number >= 2000 and account_number < 4000 then -amount_debit_positive
+            else amount_debit_positive
+        end as amount_natural,
+        debit_amount,
+        credit_amount,
+        vat_percent,
+        vat_type,
+        vat_status,
+        implied_vat_amount,
+        description,
+        partner_id,
+        accrual_start_date,
+        accrual_end_date,
+        receipt_date,
+        accounting_month,
+        vat_date,
+        receipt_number,
+        receipt_type,
+        receipt_status,
+        receipt_name,
+        invoice_id,
+        is_opening_entry,
+        fiscal_year_id,
+        fiscal_period_number,
+        fiscal_period_key,
+        _source_changed_at
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,60 @@
+with
+
+source as (
+
+    select * from {{ source('procountor', 'accounting_reports') }}
+    where not coalesce(_is_deleted, false)
+
+),
+
+periods as (
+
+    select
+        source._company_id as company_id,
+        source._record_id as report_key,
+        case
+            when source._record_id like 'INCOME_STATEMENT:%' then 'INCOME_STATEMENT'
+            when source._record_id like 'BALANCE_SHEET:%' then 'BALANCE_SHEET'
+            when source._record_id like 'CASH_FLOW:%' then 'CASH_FLOW'
+            else {{ json_str('source._data', '$.reportParameters.type') }}
+        end as report_type,
+        {{ json_array_value('per') }} as period_json
+    from source
+    {{ unnest_json_array('source._data', '$.reportData.periods', 'per') }}
+
+),
+
+rows_unnested as (
+
+    select
+        periods.company_id,
+        periods.report_key,
+        periods.report_type,
+        {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
+        {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
+        {{ json_array_index('rw') }} as row_index,
+        {{ json_array_value('rw') }} as row_json
+    from periods
+    {{ unnest_json_array('periods.period_json', '$.rows', 'rw') }}
+
+),
+
+final as (
+
+    select
+        company_id,
+        report_key,
+        report_type,
+        period_start_date,
+        period_end_date,
+        row_index + 1 as row_number,
+        {{ json_int('row_json', '$.rowId') }} as report_row_id,
+        {{ json_str('row_json', '$.type') }} as row_type,
+        {{ json_str('row_json', '$.name') }} as line_name,
+        {{ json_money('row_json', '$.value') }} as amount,
+        {{ json_str('row_json', '$.formula') }} as formula
+    from rows_unnested
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('procountor', 'invoices') }}
+    where not coalesce(_is_deleted, false)
+
+),
+
+unnested as (
+
+    select
+        source._company_id as company_id,
+        cast(source._record_id as {{ type_int() }}) as invoice_id,
+        {{ json_array_index('r') }} as row_index,
+        {{ json_array_value('r') }} as row_json
+    from source
+    {{ unnest_json_array('source._data', '$.invoiceRows', 'r') }}
+
+),
+
+final as (
+
+    select
+        company_id,
+        invoice_id,
+        row_index + 1 as row_number,
+        {{ json_int('row_json', '$.id') }} as invoice_row_id,
+        {{ json_int('row_json', '$.productId') }} as product_id,
+        {{ json_str('row_json', '$.product') }} as product_name,
+        {{ json_str('row_json', '$.productCode') }} as product_code,
+        coalesce({{ json_decimal('row_json', '$.quantity') }}, 0) as quantity,
+        {{ json_str('row_json', '$.unit') }} as unit,
+        coalesce({{ json_decimal('row_json', '$.unitPrice') }}, 0) as unit_price,
+        coalesce({{ json_decimal('row_json', '$.discountPercent') }}, 0) as discount_percent,
+        coalesce({{ json_decimal('row_json', '$.vatPercent') }}, 0) as vat_percent,
+        {{ json_int('row_json', '$.vatStatus') }} as vat_status,
+        {{ json_str('row_json', '$.comment') }} as comment,
+        {{ json_date('row_json', '$.startDate') }} as delivery_start_date,
+        {{ json_date('row_json', '$.endDate') }} as delivery_end_date
+    from unnested
+
+)
+
+select * from final

@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ source('procountor', 'ledger_receipts') }}
+    where not coalesce(_is_deleted, false)
+
+),
+
+transactions as (
+
+    select
+        source._company_id as company_id,
+        cast(source._record_id as {{ type_int() }}) as receipt_id,
+        {{ json_array_value('txn') }} as txn_json
+    from source
+    {{ unnest_json_array('source._data', '$.transactions', 'txn') }}
+
+),
+
+unnested as (
+
+    select
+        transactions.company_id,
+        transactions.receipt_id,
+        {{ json_int('transactions.txn_json', '$.id') }} as transaction_id,
+        {{ json_array_index('dv') }} as value_index,
+        {{ json_array_value('dv') }} as value_json
+    from transactions
+    {{ unnest_json_array('transactions.txn_json', '$.dimensionItemValues', 'dv') }}
+
+),
+
+final as (
+
+    select
+        company_id,
+        receipt_id,
+        transaction_id,
+        value_index + 1 as value_number,
+        {{ json_int('value_json', '$.dimensionId') }} as dimension_id,
+        {{ json_int('value_json', '$.itemId') }} as dimension_item_id,
+        {{ json_money('value_json', '$.value') }} as allocated_value
+    from unnested
+
+)
+
+select * from final
