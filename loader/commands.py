@@ -9,7 +9,9 @@ import click
 def register(main: click.Group) -> None:
     from loader.commands_data import discover, drop_connection, forget, reset
 
-    for cmd in (discover, reset, forget, drop_connection):
+    from loader.demo import demo
+
+    for cmd in (discover, reset, forget, drop_connection, demo):
         main.add_command(cmd)
     try:
         from loader.commands_auth import auth

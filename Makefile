@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine (python3 and make only):
+#   make demo   sandbox → extract → dbt build on DuckDB → the monthly P&L
+#   make test   ruff, sqlfluff and every test (CI runs this through .ci/run)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install demo test lint pytest docs clean bench
+
+help:
+	@echo "make demo | make test | make lint | make docs | make clean"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/procountor-loader demo --duckdb warehouse.duckdb
+
+lint: $(STAMP)
+	$(BIN)/ruff check loader tests bench scripts
+	$(BIN)/sqlfluff lint models macros tests/dbt analyses --processes 2
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint pytest
+
+clean:
+	rm -rf target logs .spool .pytest_cache warehouse.duckdb

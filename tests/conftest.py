@@ -1,0 +1,44 @@
+"""Fixtures shared by the loader and end-to-end suites: a real sandbox server and CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's own Procountor settings or writes into the checkout."""
+    for key in list(os.environ):
+        if key.startswith("PROCOUNTOR_") or key == "DBT_PROFILES_DIR":
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def sandbox_env(sb, company_index: int = 0) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    creds = sb.credentials(company_index)
+    return {
+        "PROCOUNTOR_BASE_URL": sb.base_url,
+        "PROCOUNTOR_CLIENT_ID": creds["client_id"],
+        "PROCOUNTOR_CLIENT_SECRET": creds["client_secret"],
+        "PROCOUNTOR_API_KEY": creds["api_key"],
+    }
+
+
+@pytest.fixture
+def cli() -> Iterator[callable]:  # type: ignore[valid-type]
+    """Invoke `procountor-loader` in-process; returns the click Result."""
+    from loader.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+    yield invoke
