@@ -20,6 +20,12 @@ def register(main: click.Group) -> None:
     except ImportError:  # pragma: no cover
         pass
     try:
+        from loader.commands_user import register as register_user_commands
+
+        register_user_commands(main)
+    except ImportError:  # not written yet
+        pass
+    try:
         from loader.sandbox.cli import sandbox
 
         main.add_command(sandbox)
