@@ -38,3 +38,12 @@
         delete from {{ this }} where {{ key_column }} in ({{ changed_keys_sql }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- Invoices whose fact row may change: the invoice itself, its payment events or its ledger receipt. -#}
+{% macro changed_invoice_keys() -%}
+    {{ procountor.changed_source_keys('invoices') }}
+    union distinct
+    {{ procountor.changed_source_keys('payment_events', '$.invoiceId') }}
+    union distinct
+    {{ procountor.changed_source_keys('ledger_receipts', '$.invoiceId') }}
+{%- endmacro %}

@@ -1,0 +1,127 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_line_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        partition_by=(
+            {'field': 'invoice_month', 'data_type': 'date', 'granularity': 'month'}
+            if target.type == 'bigquery' else none
+        ),
+        cluster_by=(['company_id', 'invoice_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows('invoice_key', changed_source_keys('invoices')) }}"
+    )
+}}
+
+{#- One row per invoice row. Procountor's rows carry no totals and no account: the net amount is
+    quantity x unit price x (1 - row discount) x (1 - invoice discount), net of VAT when the prices
+    include VAT, rounded to cents; VAT = round_half_up(net x VAT % / 100, 2). Accounting-currency
+    amounts divide by the invoice's currency rate (foreign units per one company-currency unit). -#}
+
+with
+
+invoices_landing as (
+
+    select
+        _company_id,
+        _record_id,
+        {{ landing_changed_at() }} as source_changed_at
+    from {{ source('procountor', 'invoices') }}
+    {% if is_incremental() %}
+        where {{ landing_changed_at() }} > {{ high_water_mark() }}
+    {% endif %}
+
+),
+
+invoices as (
+
+    select
+        stg.*,
+        invoices_landing.source_changed_at
+    from {{ ref('stg_procountor__invoices') }} as stg
+    inner join invoices_landing
+        on
+            stg.company_id = invoices_landing._company_id
+            and cast(stg.invoice_id as {{ type_text() }}) = invoices_landing._record_id
+
+),
+
+invoice_rows as (
+
+    select * from {{ ref('stg_procountor__invoice_rows') }}
+
+),
+
+computed as (
+
+    select
+        invoice_rows.*,
+        invoices.invoice_type,
+        invoices.invoice_status,
+        invoices.invoice_date,
+        invoices.currency,
+        invoices.currency_rate,
+        invoices.source_changed_at,
+        {{ round_money(
+            'invoice_rows.quantity * invoice_rows.unit_price'
+            ~ ' * (1 - invoice_rows.discount_percent * 0.01) * (1 - invoices.discount_percent * 0.01)'
+        ) }} as line_total_entered,
+        invoices.unit_prices_include_vat
+    from invoice_rows
+    inner join invoices
+        on
+            invoice_rows.company_id = invoices.company_id
+            and invoice_rows.invoice_id = invoices.invoice_id
+
+),
+
+netted as (
+
+    select
+        *,
+        case
+            when unit_prices_include_vat
+                then {{ round_money('line_total_entered / (1 + vat_percent * 0.01)') }}
+            else line_total_entered
+        end as net_amount_doc
+    from computed
+
+),
+
+final as (
+
+    select
+        {{ key(['company_id', 'invoice_id', 'row_number']) }} as invoice_line_id,
+        {{ key(['company_id', 'invoice_id']) }} as invoice_key,
+        company_id,
+        invoice_id,
+        row_number,
+        invoice_row_id,
+        invoice_type,
+        invoice_status,
+        invoice_date,
+        {{ month_start('invoice_date') }} as invoice_month,
+        product_id,
+        product_code,
+        product_name,
+        quantity,
+        unit,
+        unit_price,
+        discount_percent,
+        vat_percent,
+        vat_status,
+        comment,
+        delivery_start_date,
+        delivery_end_date,
+        currency,
+        currency_rate,
+        net_amount_doc,
+        {{ implied_vat('net_amount_doc', 'vat_percent') }} as vat_amount_doc,
+        net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as gross_amount_doc,
+        {{ round_money('net_amount_doc / nullif(currency_rate, 0)') }} as net_amount,
+        source_changed_at as _source_changed_at
+    from netted
+
+)
+
+select * from final
