@@ -1,0 +1,87 @@
+"""``procountor-loader sandbox serve`` / ``python -m loader.sandbox serve``."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from .config import DEFAULT_CLOCK_START, FAULT_KINDS, FaultRule, SandboxConfig
+from .server import SandboxServer
+
+
+def _parse_rule(text: str) -> FaultRule:
+    """``PATH_GLOB=FAULT[@NTH[xREPEAT]]``, e.g. ``/api/invoices/*=503@3`` (3rd matching request)."""
+    try:
+        path, rest = text.rsplit("=", 1)
+        fault, _, when = rest.partition("@")
+        nth, _, repeat = when.partition("x")
+        return FaultRule(path=path, fault=fault, nth=int(nth or 1), repeat=int(repeat or 1))
+    except ValueError:
+        raise click.BadParameter(f"fault rule {text!r}: expected PATH_GLOB=FAULT[@NTH[xREPEAT]]") from None
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """Local Procountor API simulator (see docs/sandbox.md)."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=0, show_default=True, help="0 picks a free port.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--documents", default=500, show_default=True, type=int, help="Invoices per company (scale).")
+@click.option("--companies", default=1, show_default=True, type=int)
+@click.option("--client-id", default="sandbox-client", show_default=True)
+@click.option("--client-secret", default="sandbox-secret", show_default=True)
+@click.option("--api-key", default="sandbox-api-key", show_default=True,
+              help="Company 1's key; company N gets KEY-N.")
+@click.option("--redirect-uri", default=None, help="Registered redirect URI (default: accept any http(s) URI).")
+@click.option("--rate-limit", default=60.0, show_default=True, type=float, help="Requests/s per client; 0 = off.")
+@click.option("--rate-burst", default=None, type=float, help="Token-bucket size (default = rate).")
+@click.option("--no-retry-after", is_flag=True, help="Do not send Retry-After with 429.")
+@click.option("--latency-ms", default=0.0, show_default=True, type=float)
+@click.option("--token-lifetime", default=3600, show_default=True, type=int, help="Access-token lifetime (s).")
+@click.option("--fault-rate", default=0.0, show_default=True, type=float, help="Probability of a random fault.")
+@click.option("--fault-kinds", default=",".join(FAULT_KINDS), show_default=True)
+@click.option("--fault-seed", default=None, type=int)
+@click.option("--fault", "fault_rules", multiple=True, help="Scripted fault PATH_GLOB=FAULT[@NTH[xREPEAT]].")
+@click.option("--timeout-fault-seconds", default=15.0, show_default=True, type=float)
+@click.option("--invoiceable-api-disabled", is_flag=True,
+              help="Company setting 'Allow the usage of invoiceable API clients' is off: tokens are refused.")
+@click.option("--clock-start", default=DEFAULT_CLOCK_START, show_default=True, help="Naive Helsinki time.")
+@click.option("--clock-running", is_flag=True, help="Let the virtual clock follow real time.")
+@click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
+def serve(**options: Any) -> None:
+    """Start the simulator and print SANDBOX_URL=... when it listens."""
+    config = SandboxConfig(
+        seed=options["seed"], documents=options["documents"], companies=options["companies"], host=options["host"],
+        port=options["port"], client_id=options["client_id"], client_secret=options["client_secret"],
+        api_key=options["api_key"], redirect_uri=options["redirect_uri"], token_lifetime=options["token_lifetime"],
+        invoiceable_api_disabled=options["invoiceable_api_disabled"], rate_limit=options["rate_limit"],
+        rate_burst=options["rate_burst"], retry_after=not options["no_retry_after"],
+        latency_ms=options["latency_ms"], fault_rate=options["fault_rate"],
+        fault_kinds=tuple(k.strip() for k in options["fault_kinds"].split(",") if k.strip()),
+        fault_seed=options["fault_seed"], fault_rules=[_parse_rule(r) for r in options["fault_rules"]],
+        timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
+        clock_running=options["clock_running"], db_dir=options["db_dir"],
+    )
+    server = SandboxServer(config).start()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"SANDBOX_URL={server.base_url}")
+    sys.stdout.flush()
+    click.echo(f"control: {server.control_url}  companies: {server.company_ids}", err=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()

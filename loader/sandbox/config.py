@@ -1,0 +1,58 @@
+"""Configuration of one sandbox server (shared by the CLI and the Python API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_CLOCK_START = "2026-11-30T12:00:00"
+
+
+@dataclass
+class FaultRule:
+    """A scripted fault: the ``nth`` request (1-based) matching ``path`` (fnmatch glob) gets ``fault``.
+
+    ``repeat`` > 1 also hits the following ``repeat - 1`` matching requests (``0`` = every one from nth on).
+    Fault kinds: ``500``, ``502``, ``503``, ``429``, ``timeout``, ``reset``, ``truncated``, ``invalid_json``.
+    """
+
+    path: str
+    fault: str
+    nth: int = 1
+    repeat: int = 1
+    method: str = "*"
+
+
+FAULT_KINDS = ("500", "502", "503", "timeout", "reset", "truncated", "invalid_json")
+
+
+@dataclass
+class SandboxConfig:
+    """Every knob of the simulator. Defaults give a small deterministic company."""
+
+    seed: int = 1
+    documents: int = 500
+    companies: int = 1
+    host: str = "127.0.0.1"
+    port: int = 0
+    client_id: str = "sandbox-client"
+    client_secret: str = "sandbox-secret"
+    # api_key of company i (0-based) is api_key for i == 0 and f"{api_key}-{i + 1}" after that.
+    api_key: str = "sandbox-api-key"
+    redirect_uri: str | None = None  # registered redirect URI; None accepts any http(s) URI
+    token_lifetime: int = 3600
+    invoiceable_api_disabled: bool = False  # applies to every company; see also per-company control
+    rate_limit: float = 60.0  # requests per second per client; 0 disables
+    rate_burst: float | None = None  # bucket size; defaults to rate_limit
+    retry_after: bool = True  # send Retry-After on 429
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    fault_seed: int | None = None  # defaults to seed
+    fault_rules: list[FaultRule] = field(default_factory=list)
+    timeout_fault_seconds: float = 15.0  # how long a "timeout" fault stalls before closing
+    clock_start: str = DEFAULT_CLOCK_START  # naive Europe/Helsinki local time
+    clock_running: bool = False  # False: time stands still unless advanced (deterministic)
+    db_dir: str | None = None  # where the per-company SQLite index lives; None = a temp dir
+
+    def api_key_for(self, company_index: int) -> str:
+        return self.api_key if company_index == 0 else f"{self.api_key}-{company_index + 1}"

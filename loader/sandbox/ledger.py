@@ -1,0 +1,192 @@
+"""The general ledger of a company, computed from its own receipts, and the reports built on it.
+
+This is deliberately independent of the receipt bodies' formatting: it walks the index, takes each
+receipt's transactions, adds the implied VAT lines (2939 / 1763) and sums by day and account. The
+aggregate is cached until the data changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .chart import BALANCE_SHEET, INCOME_STATEMENT, PURCHASE_VAT_ACCOUNT, SALES_VAT_ACCOUNT, ReportLine
+from .documents import receipt_transactions
+from .money import ZERO, implied_vat
+
+if TYPE_CHECKING:
+    from .company import Company
+
+EXCLUDED_STATUSES = frozenset(("INVALIDATED", "DELETED", "UNSAVED", "EMPTY"))
+# (date, account, receipt type, receipt status) -> debit-positive amount
+Aggregate = dict[tuple[str, str, str, str], Decimal]
+
+
+def postings(company: Company, rrow: Any) -> list[tuple[str, Decimal]]:
+    """(account, debit-positive amount) of one receipt, implied VAT included."""
+    out: list[tuple[str, Decimal]] = []
+    for tx in receipt_transactions(company, rrow):
+        value = tx["accountingValue"]
+        out.append((tx["account"], value))
+        vat_type = tx.get("vatType")
+        if tx["transactionType"] == "ENTRY" and vat_type and tx["vatPercent"]:
+            out.append((SALES_VAT_ACCOUNT if vat_type == "SALES" else PURCHASE_VAT_ACCOUNT,
+                        implied_vat(value, tx["vatPercent"])))
+    return out
+
+
+def aggregate(company: Company) -> Aggregate:
+    with company.lock:
+        cached = getattr(company, "_ledger_cache", None)
+        if cached is not None and cached[0] == company.index.generation:
+            return cached[1]
+        rows = company.index.query("SELECT * FROM receipts WHERE gone = 0")
+        totals: Aggregate = defaultdict(lambda: ZERO)
+        for rrow in rows:
+            for account, amount in postings(company, rrow):
+                totals[(rrow["date"], account, rrow["type"], rrow["status"])] += amount
+        result = dict(totals)
+        company._ledger_cache = (company.index.generation, result)  # type: ignore[attr-defined]
+        return result
+
+
+def _select(company: Company, start: str | None, end: str, statuses: set[str] | None,
+            types: set[str] | None) -> dict[str, Decimal]:
+    """Debit-positive movement per account for receipts dated in [start, end]."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (day, account, rtype, status), amount in aggregate(company).items():
+        if (start is not None and day < start) or day > end:
+            continue
+        if statuses is not None:
+            if status not in statuses:
+                continue
+        elif status in EXCLUDED_STATUSES:
+            continue
+        if types is not None and rtype not in types:
+            continue
+        out[account] += amount
+    return out
+
+
+def fiscal_year_start(company: Company, on: str) -> str:
+    for year in company.regs.fiscal_years:
+        if year["startDate"] <= on <= year["endDate"]:
+            return year["startDate"]
+    return company.regs.fiscal_years[-1]["startDate"] if on > company.regs.fiscal_years[0]["endDate"] \
+        else company.regs.fiscal_years[0]["startDate"]
+
+
+def _range_sum(movement: dict[str, Decimal], line: ReportLine) -> Decimal:
+    assert line.low is not None and line.high is not None
+    return sum((v for acc, v in movement.items() if line.low <= int(acc) <= line.high), ZERO)
+
+
+def _finish(lines: tuple[ReportLine, ...], values: dict[int, Decimal]) -> list[dict[str, Any]]:
+    rows = []
+    for line in lines:
+        if line.sums:
+            values[line.order] = sum((values[o] for o in line.sums), ZERO)
+            rows.append({"rowId": line.order, "type": "ROW_FUNCTION", "name": line.name, "value": values[line.order],
+                         "formula": "+".join(str(o) for o in line.sums)})
+        else:
+            rows.append({"rowId": line.order, "type": "BALANCE", "name": line.name, "value": values[line.order],
+                         "formula": None if line.low is None else f"{line.low}-{line.high}"})
+    return rows
+
+
+def income_statement(company: Company, start: str, end: str, statuses: set[str] | None = None,
+                     types: set[str] | None = None) -> list[dict[str, Any]]:
+    movement = _select(company, start, end, statuses, types)
+    values = {line.order: -_range_sum(movement, line) for line in INCOME_STATEMENT if not line.sums}
+    return _finish(INCOME_STATEMENT, values)
+
+
+def balance_sheet(company: Company, end: str, statuses: set[str] | None = None,
+                  types: set[str] | None = None) -> list[dict[str, Any]]:
+    balances = _select(company, None, end, statuses, types)
+    fy_start = fiscal_year_start(company, end)
+    earlier = _select(company, None, (date.fromisoformat(fy_start) - timedelta(days=1)).isoformat(), statuses, types)
+    current = _select(company, fy_start, end, statuses, types)
+
+    def pl(movement: dict[str, Decimal]) -> Decimal:  # credit-positive result
+        return -sum((v for acc, v in movement.items() if int(acc) >= 3000), ZERO)
+
+    values: dict[int, Decimal] = {}
+    for line in BALANCE_SHEET:
+        if line.sums:
+            continue
+        if line.order == 110:
+            values[110] = pl(current)
+        elif line.order < 70:
+            values[line.order] = _range_sum(balances, line)
+        else:
+            values[line.order] = -_range_sum(balances, line)
+    values[100] += pl(earlier)
+    return _finish(BALANCE_SHEET, values)
+
+
+def cash_flow(company: Company, start: str, end: str, statuses: set[str] | None = None,
+              types: set[str] | None = None) -> list[dict[str, Any]]:
+    """A minimal cash-flow statement: cash at start, change, cash at end (accounts 1900-1999)."""
+    before = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
+    def cash(movement: dict[str, Decimal]) -> Decimal:
+        return sum((v for a, v in movement.items() if 1900 <= int(a) <= 1999), ZERO)
+
+    opening = cash(_select(company, None, before, statuses, types))
+    change = cash(_select(company, start, end, statuses, types))
+    return [
+        {"rowId": 10, "type": "BALANCE", "name": "Rahavarat tilikauden alussa", "value": opening,
+         "formula": "1900-1999"},
+        {"rowId": 20, "type": "BALANCE", "name": "Rahavarojen muutos", "value": change, "formula": "1900-1999"},
+        {"rowId": 30, "type": "ROW_FUNCTION", "name": "Rahavarat tilikauden lopussa", "value": opening + change,
+         "formula": "10+20"},
+    ]
+
+
+def ledger_accounts(company: Company, start: str, end: str, statuses: set[str] | None = None,
+                    types: set[str] | None = None) -> list[dict[str, Any]]:
+    """Per account: debit-positive movement in the period (rows named "code name")."""
+    movement = _select(company, start, end, statuses, types)
+    names = {a["ledgerAccountCode"]: a["name"] for a in company.regs.accounts}
+    return [{"name": f"{code} {names.get(code, '')}".strip(), "value": movement[code]}
+            for code in sorted(movement) if movement[code] != ZERO]
+
+
+def pl_by_month(company: Company) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (day, account, _rtype, status), amount in aggregate(company).items():
+        if status in EXCLUDED_STATUSES or int(account) < 3000:
+            continue
+        out[day[:7]] -= amount
+    return dict(sorted(out.items()))
+
+
+def balances_by_month(company: Company) -> dict[str, dict[str, Decimal]]:
+    """Closing balance (debit-positive, cumulative) of every account at the end of each month with activity."""
+    monthly: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for (day, account, _rtype, status), amount in aggregate(company).items():
+        if status in EXCLUDED_STATUSES:
+            continue
+        monthly[day[:7]][account] += amount
+    running: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    out: dict[str, dict[str, Decimal]] = {}
+    for month in sorted(monthly):
+        for account, amount in monthly[month].items():
+            running[account] += amount
+        out[month] = {a: v for a, v in sorted(running.items()) if int(a) < 3000}
+    return out
+
+
+def general_ledger(company: Company) -> list[dict[str, Any]]:
+    """Every posting of every valid receipt (implied VAT as its own line), for the truth API."""
+    out = []
+    rows = company.index.query("SELECT * FROM receipts WHERE gone = 0 ORDER BY id")
+    for rrow in rows:
+        if rrow["status"] in EXCLUDED_STATUSES:
+            continue
+        for account, amount in postings(company, rrow):
+            out.append({"receiptId": rrow["id"], "date": rrow["date"], "type": rrow["type"], "account": account,
+                        "amount": amount})
+    return out

@@ -1,0 +1,222 @@
+"""Day-by-day generation of a company's document index (invoices, receipts, payments).
+
+Walking the calendar once from 2024-01-01 to "now" hands out ids in creation order, as Procountor
+does, and lets payments, month-end salary runs and journals appear on the right days. Only index
+columns are produced here; bodies and amounts are derived later from (seed, id, revision).
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import deque
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .clock import fmt_ts
+from .index_store import DocumentIndex
+from .registries import FIRST_DAY, Registries
+
+FIRST_INVOICE_ID = 10001
+FIRST_RECEIPT_ID = 200001
+HIDDEN_INVOICE_OFFSET = 900_000_000  # journals carry a hidden invoice id (Journal.id), never listed
+_FLUSH = 20000
+
+# (kind, weight): kind drives type, partner and payment behaviour
+_KINDS = (("SALES", 52), ("CREDIT", 3), ("OFFER", 2), ("PURCHASE", 31), ("TRAVEL", 6), ("BOC", 6))
+_KIND_TYPE = {"SALES": "SALES_INVOICE", "CREDIT": "SALES_INVOICE", "OFFER": "SALES_ORDER",
+              "PURCHASE": "PURCHASE_INVOICE", "TRAVEL": "TRAVEL_INVOICE", "BOC": "BILL_OF_CHARGES"}
+RECEIPT_TYPE_OF_INVOICE = {"SALES_INVOICE": "SALES_INVOICE", "SALES_ORDER": "SALES_ORDER",
+                           "PURCHASE_INVOICE": "PURCHASE_INVOICE", "TRAVEL_INVOICE": "TRAVEL_INVOICE",
+                           "BILL_OF_CHARGES": "BILL_OF_CHARGES"}
+PERIODIC_KINDS = (("SAL", "SALARY", "Palkat"), ("EMP", "EMPLOYER_CONTRIBUTION", "Työnantajamaksut"),
+                  ("DEP", "JOURNAL", "Suunnitelman mukaiset poistot"), ("LOAN", "JOURNAL", "Lainan lyhennys ja korot"))
+
+
+def _day_weights(first: date, last: date) -> list[float]:
+    days = (last - first).days + 1
+    weights = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        growth = 1.0 + 0.6 * n / max(days, 1)  # the business grows a little
+        weights.append(growth * (0.12 if day.weekday() >= 5 else 1.0))
+    return weights
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` over days proportionally, exactly (cumulative rounding)."""
+    scale = total / sum(weights)
+    out, acc, given = [], 0.0, 0
+    for weight in weights:
+        acc += weight * scale
+        count = round(acc) - given
+        out.append(count)
+        given += count
+    return out
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.invoice = FIRST_INVOICE_ID
+        self.receipt = FIRST_RECEIPT_ID
+        self.receipt_number = 1
+        self.numbers: dict[str, int] = {"SALES_INVOICE": 1001, "SALES_ORDER": 501, "PURCHASE_INVOICE": 1,
+                                        "TRAVEL_INVOICE": 1, "BILL_OF_CHARGES": 1}
+
+
+def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, documents: int,
+                   now: datetime) -> dict[str, int]:
+    last_day = now.date()
+    per_day = _allocate(documents, _day_weights(FIRST_DAY, last_day))
+    ids = _Ids()
+    invoices: list[tuple[Any, ...]] = []
+    receipts: list[tuple[Any, ...]] = []
+    pay_updates: list[tuple[int, int]] = []
+    pending: list[tuple[str, int, int, str, int, str, str]] = []  # heap of payments to book
+    recent_sales: deque[tuple[int, int, str]] = deque(maxlen=400)
+    kinds = [k for k, _ in _KINDS]
+    weights = [w for _, w in _KINDS]
+
+    def flush() -> None:
+        if invoices:
+            index.insert_many("invoices", invoices)
+            invoices.clear()
+        if receipts:
+            index.insert_many("receipts", receipts)
+            receipts.clear()
+
+    def add_receipt(rtype: str, status: str, day: date, created: str, version: str, invoice_id: int | None,
+                    kind: str, period: str | None, invoice_number: int | None, name: str,
+                    partner_id: int | None) -> int:
+        rid = ids.receipt
+        ids.receipt += 1
+        receipts.append((rid, rtype, status, day.isoformat(), created, version, invoice_id, kind, period,
+                         ids.receipt_number, invoice_number, name, partner_id, 0, 0))
+        ids.receipt_number += 1
+        return rid
+
+    # Opening balances: first fiscal year only.
+    opening = fmt_ts(datetime(2024, 1, 2, 9, 0, 0))
+    add_receipt("RECEIPT_FOR_OPENING_ACCOUNTS", "APPROVED", FIRST_DAY, opening, opening, None, "OPEN", None,
+                None, "Avaavat saldot 1.1.2024", None)
+
+    for offset, count in enumerate(per_day):
+        day = FIRST_DAY + timedelta(days=offset)
+        day_start = datetime.combine(day, datetime.min.time())
+        # payments due today are booked first (their invoices were created on earlier days)
+        while pending and pending[0][0] <= day.isoformat():
+            pay_day, _, invoice_id, status, invoice_number, name_, type_ = heapq.heappop(pending)
+            pay_time = fmt_ts(day_start + timedelta(hours=6, seconds=rng.randrange(3600)))
+            rtype = "REFERENCE_PAYMENT" if type_ == "SALES_INVOICE" else "BANK_STATEMENT_AS_RECEIPT"
+            partner_id = None
+            rid = add_receipt(rtype, status, day, pay_time, pay_time, invoice_id, "PAY", None, invoice_number,
+                              name_, partner_id)
+            pay_updates.append((rid, invoice_id))
+        for _ in range(count):
+            kind = rng.choices(kinds, weights)[0]
+            if kind == "CREDIT" and not recent_sales:
+                kind = "SALES"
+            itype = _KIND_TYPE[kind]
+            foreign = kind in ("SALES", "OFFER") and regs.foreign_customers and rng.random() < 0.06
+            if kind in ("SALES", "CREDIT", "OFFER"):
+                partner_id = rng.choice(regs.foreign_customers if foreign else regs.customers)
+            elif kind == "PURCHASE":
+                partner_id = rng.choice(regs.suppliers)
+            else:
+                partner_id = rng.choice(regs.employees)
+            partner = regs.partners[partner_id]
+            currency = partner["paymentInfo"].get("currency") or "EUR"
+            created_dt = day_start + timedelta(hours=7, seconds=rng.randrange(11 * 3600))
+            created = fmt_ts(created_dt)
+            if kind in ("TRAVEL", "BOC"):
+                due = day + timedelta(days=7)
+                channel = "NO_SENDING"
+            elif kind == "PURCHASE":
+                due = day + timedelta(days=rng.choice((14, 21, 30)))
+                channel = "ELECTRONIC_INVOICE"
+            else:
+                due = day + timedelta(days=int(partner["paymentInfo"].get("paymentTermDays") or 14))
+                channel = partner["invoicingInfo"].get("invoiceChannel") or "EMAIL"
+            number = ids.numbers[itype]
+            ids.numbers[itype] += 1
+            original_number = None
+            credit_of = None
+            if kind == "CREDIT":
+                credit_of, original, partner_id = rng.choice(list(recent_sales))[0:3]
+                original_number = str(original)
+                currency = regs.partners[partner_id]["paymentInfo"].get("currency") or "EUR"
+                partner = regs.partners[partner_id]
+
+            # the invoice's state as of "now"
+            pay_day: date | None = None
+            paid = 0
+            roll = rng.random()
+            if kind == "OFFER":
+                status = "SENT" if roll < 0.7 else "NOT_SENT"
+            elif roll < 0.02:
+                status = "INVALIDATED"
+            else:
+                if kind in ("SALES", "CREDIT"):
+                    candidate = day + timedelta(days=rng.randint(2, (due - day).days + 20))
+                    paid = 2 if rng.random() < 0.93 else 1 if rng.random() < 0.5 else 0
+                elif kind == "PURCHASE":
+                    candidate = max(day + timedelta(days=1), due - timedelta(days=rng.randint(0, 3)))
+                    paid = 2
+                else:
+                    candidate = day + timedelta(days=rng.randint(3, 10))
+                    paid = 2
+                if paid and candidate <= last_day and not (candidate == last_day and now.hour < 7):
+                    pay_day = candidate
+                    status = "PAID" if paid == 2 else "PARTLY_PAID"
+                else:
+                    paid = 0
+                    if kind in ("SALES", "CREDIT"):
+                        status = "SENT" if (last_day - day).days > 1 or roll > 0.3 else "NOT_SENT"
+                    elif kind == "PURCHASE":
+                        status = "APPROVED" if (last_day - day).days > 4 else "RECEIVED"
+                    else:
+                        status = "APPROVED" if (last_day - day).days > 2 else "UNFINISHED"
+            if pay_day is not None:
+                version_dt = datetime.combine(pay_day, datetime.min.time()) + timedelta(hours=6, minutes=59,
+                                                                                        seconds=59)
+                version_dt = max(version_dt, created_dt + timedelta(minutes=5))
+            elif status == "INVALIDATED":
+                version_dt = min(created_dt + timedelta(days=rng.randint(0, 20), hours=1), now)
+            else:
+                version_dt = created_dt + timedelta(minutes=rng.randint(0, 90))
+            version_dt = min(version_dt, now)
+            version = fmt_ts(version_dt)
+            invoice_id = ids.invoice
+            ids.invoice += 1
+            name = partner["name"]
+            rid = add_receipt(RECEIPT_TYPE_OF_INVOICE[itype], status, day, created, version, invoice_id, "INV",
+                              None, number, name, partner_id)
+            invoices.append((invoice_id, itype, status, day.isoformat(), due.isoformat(), created, version,
+                             partner_id, 1 if kind == "OFFER" else 0, number, original_number, channel, currency,
+                             rid, pay_day.isoformat() if pay_day else None, None, paid, 0, credit_of))
+            if pay_day is not None:
+                heapq.heappush(pending, (pay_day.isoformat(), invoice_id, invoice_id, status, number, name,
+                                         itype))
+            if kind == "SALES" and status != "INVALIDATED":
+                recent_sales.append((invoice_id, number, partner_id))
+        # month end: salaries, employer contributions, depreciation, loan
+        tomorrow = day + timedelta(days=1)
+        if tomorrow.day == 1 and datetime.combine(day, datetime.min.time()) + timedelta(hours=16) <= now:
+            stamp = fmt_ts(day_start + timedelta(hours=16))
+            period = day.strftime("%Y-%m")
+            for kind, rtype, label in PERIODIC_KINDS:
+                hidden = None
+                rid_preview = ids.receipt
+                if rtype == "JOURNAL":
+                    hidden = HIDDEN_INVOICE_OFFSET + rid_preview
+                add_receipt(rtype, "APPROVED", day, stamp, stamp, hidden, kind, period, None,
+                            f"{label} {day.month}/{day.year}", None)
+        if len(invoices) + len(receipts) >= _FLUSH:
+            flush()
+    flush()
+    index.conn.execute("BEGIN")
+    index.conn.executemany("UPDATE invoices SET pay_receipt_id = ? WHERE id = ?", pay_updates)
+    index.conn.execute("COMMIT")
+    index.create_indexes()
+    return {"next_invoice_id": ids.invoice, "next_receipt_id": ids.receipt, "next_receipt_number": ids.receipt_number,
+            **{f"number:{k}": v for k, v in ids.numbers.items()}}
