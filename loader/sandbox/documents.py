@@ -290,10 +290,16 @@ def receipt_transactions(company: Company, rrow: Any) -> list[dict[str, Any]]:
     base = rrow["id"] * 100
     if kind == "INV":
         inv = company.invoice_row(rrow["invoice_id"])
-        if inv is None or inv["type"] == "SALES_ORDER":  # orders and offers do not post to the ledger
+        if inv is None:
             return []
         fig = figures(company, inv)
         partner_name = rrow["name"] or ""
+        if inv["type"] == "SALES_ORDER":
+            # Orders and offers do not post to the ledger, but the contract needs >= 1 transaction:
+            # their receipt carries the lines at 0.00 (neutral under the architecture's status rule).
+            return [_tx(base + 1, "REVERSING_ENTRY", AR_ACCOUNT, ZERO, partner_name)] + [
+                _tx(base + n, "ENTRY", ln.account, ZERO, f"{ln.name} (tilaus)", ln.vat_percent, "SALES", ln.vat_status)
+                for n, ln in enumerate(fig.lines, start=2)]
         if inv["type"] == "SALES_INVOICE":
             sign, counter, vat_type = -1, AR_ACCOUNT, "SALES"
         else:
