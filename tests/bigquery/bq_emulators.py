@@ -15,6 +15,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "scripts" / "emulators" / "install.sh"
 RUN = REPO / "scripts" / "emulators" / "run.sh"
@@ -87,3 +90,13 @@ def start(name: str, log_dir: Path, timeout: float = 90) -> Emulator:
         time.sleep(0.2)
     emulator.stop()
     raise EmulatorUnavailable(f"{name} did not become healthy within {timeout:.0f}s (log: {log_path})")
+
+
+def make_client(endpoint: str, location: str = "EU") -> bigquery.Client:
+    """A real google-cloud-bigquery client pointed at an emulator."""
+    return bigquery.Client(
+        project=PROJECT,
+        credentials=AnonymousCredentials(),
+        location=location,
+        client_options={"api_endpoint": endpoint},
+    )

@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from google.auth.credentials import AnonymousCredentials
+from bq_emulators import PROJECT, Emulator, EmulatorUnavailable, make_client, start
 from google.cloud import bigquery
 
 from loader.destinations.bigquery import BigQueryDestination
-
-from bq_emulators import PROJECT, Emulator, EmulatorUnavailable, start
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,15 +46,6 @@ def bqemulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 @pytest.fixture(scope="session")
 def crucible(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     yield from _start_or_skip("crucible", tmp_path_factory)
-
-
-def make_client(endpoint: str, location: str = "EU") -> bigquery.Client:
-    return bigquery.Client(
-        project=PROJECT,
-        credentials=AnonymousCredentials(),
-        location=location,
-        client_options={"api_endpoint": endpoint},
-    )
 
 
 @pytest.fixture
