@@ -1,0 +1,82 @@
+"""`procountor-loader sync`: extract, then `dbt build`, as one job with one exit code.
+
+Made for schedulers (cron, Cloud Run jobs): an extract failure exits with the extract's own code
+(2 config, 3 sign-in, 4 API, 5 destination, 6 drift, 7 lease), and dbt is then not run, so the
+marts never mix a half-finished load; a dbt failure exits 8.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from loader.config import Config
+from loader.errors import ConfigError
+
+# dbt targets of profiles.yml.example per destination type
+DEFAULT_TARGETS = {"duckdb": "duckdb", "bigquery": "bigquery"}
+
+
+@dataclass
+class SyncResult:
+    records: int
+    requests: int
+    dbt_target: str
+
+
+def dbt_target_for(cfg: Config, target: str | None) -> str:
+    """--target, else PROCOUNTOR_DBT_TARGET, else the target matching the landing destination."""
+    chosen = target or os.environ.get("PROCOUNTOR_DBT_TARGET") or DEFAULT_TARGETS.get(cfg.destination.type)
+    if not chosen:
+        raise ConfigError(f"no dbt target for destination type {cfg.destination.type!r}; pass --target")
+    if cfg.destination.type == "duckdb" and not chosen.startswith("duckdb"):
+        raise ConfigError(f"the destination is DuckDB but the dbt target is {chosen!r}")
+    if cfg.destination.type == "bigquery" and not chosen.startswith("bigquery") and chosen != "bq_emulator":
+        raise ConfigError(f"the destination is BigQuery but the dbt target is {chosen!r}")
+    return chosen
+
+
+def dbt_environment(cfg: Config) -> dict[str, str]:
+    """Point the example profile at the same warehouse the loader just wrote to."""
+    env: dict[str, str] = {}
+    if cfg.destination.type == "bigquery":
+        if cfg.destination.project:
+            env.setdefault("PROCOUNTOR_BQ_PROJECT", cfg.destination.project)
+        if cfg.destination.location:
+            env.setdefault("PROCOUNTOR_BQ_LOCATION", cfg.destination.location)
+        if cfg.destination.credentials_file:
+            env.setdefault("GOOGLE_APPLICATION_CREDENTIALS", cfg.destination.credentials_file)
+    # values the user set explicitly win over the config
+    return {k: v for k, v in env.items() if k not in os.environ}
+
+
+def run_sync(cfg: Config, *, target: str | None = None, connection: str | None = None,
+             echo: Callable[[str], None] = print, dbt_args: tuple[str, ...] = ()) -> SyncResult:
+    """Raise the extract's LoaderError, or DbtError (exit 8) when dbt fails."""
+    import json
+
+    from loader.connect import api_client, destination, pick_connection
+    from loader.dbt_runner import run_dbt
+    from loader.extract import Extractor
+
+    dbt_target = dbt_target_for(cfg, target)  # fail on a wrong target before extracting anything
+    records = requests = 0
+    dest = destination(cfg)
+    try:
+        for conn in pick_connection(cfg, connection):
+            echo(f"sync: extracting connection {conn.name}")
+            summary = Extractor(cfg, api_client(cfg, conn), dest, echo=echo).run()
+            records += sum(s.records for s in summary.streams)
+            requests += summary.requests
+    finally:
+        dest.close()
+    echo(f"sync: extracted {records} records with {requests} requests; running dbt build --target {dbt_target}")
+    args = ["build"]
+    if cfg.destination.schema != "raw_procountor":
+        args += ["--vars", json.dumps({"procountor_raw_schema": cfg.destination.schema})]
+    args += list(dbt_args)
+    duckdb_path = cfg.destination.path if cfg.destination.type == "duckdb" else None
+    run_dbt(args, duckdb_path=duckdb_path, target=dbt_target, env=dbt_environment(cfg))
+    echo("sync: dbt build succeeded")
+    return SyncResult(records, requests, dbt_target)
