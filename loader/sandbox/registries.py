@@ -169,7 +169,7 @@ def build_registries(rng: random.Random, company_index: int, documents: int, now
     for n in range(n_partners):
         kind = "CUSTOMER" if n % 5 < 3 else "SUPPLIER"
         foreign = kind == "CUSTOMER" and n < len(finnish.FOREIGN_CUSTOMERS) * 5 and n % 5 == 0
-        active = rng.random() > 0.08 or n < 10
+        active = (rng.random() > 0.08 or n < 10) and n != 11  # always some inactive partners
         regs.partners[next_id] = _partner(rng, next_id, kind, active, customer_number, groups, now, foreign, n)
         if active and kind == "CUSTOMER":
             (regs.foreign_customers if foreign else regs.customers).append(next_id)
@@ -180,7 +180,7 @@ def build_registries(rng: random.Random, company_index: int, documents: int, now
 
     n_persons = max(6, min(300, 6 + documents // 2000))
     for n in range(n_persons):
-        active = n < 4 or rng.random() > 0.15
+        active = n < 4 or (n != n_persons - 1 and rng.random() > 0.15)  # always an inactive person
         first, last = finnish.person_name(rng)
         pid = next_id
         next_id += 1
