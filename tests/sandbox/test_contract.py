@@ -27,7 +27,8 @@ def _calls(api: Api) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], An
         ("GET", "/sessioninfo"): [("/sessioninfo", {}, None)],
         ("GET", "/users/rights"): [("/users/rights", {}, None)],
         ("GET", "/invoices"): [("/invoices", {"size": 50}, None), ("/invoices", {"isOffer": "true"}, None)],
-        ("GET", "/invoices/{invoiceId}"): [(f"/invoices/{invoices[0]['id']}", {}, None), (f"/invoices/{ids}", {}, None)],
+        ("GET", "/invoices/{invoiceId}"): [(f"/invoices/{invoices[0]['id']}", {}, None),
+                                           (f"/invoices/{ids}", {}, None)],
         ("GET", "/invoices/{invoiceId}/paymentevents"): [(f"/invoices/{paid[0]['id']}/paymentevents", {}, None)],
         ("GET", "/payments/paymentevents"): [("/payments/paymentevents",
                                               {"invoiceId": ",".join(str(p["id"]) for p in paid)}, None)],
@@ -39,7 +40,8 @@ def _calls(api: Api) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], An
         ("GET", "/coa"): [("/coa", {}, None)],
         ("GET", "/dimensions"): [("/dimensions", {}, None)],
         ("GET", "/fiscalyears"): [("/fiscalyears", {}, None)],
-        ("GET", "/businesspartners"): [("/businesspartners", {}, None), ("/businesspartners", {"active": "false"}, None)],
+        ("GET", "/businesspartners"): [("/businesspartners", {}, None),
+                                       ("/businesspartners", {"active": "false"}, None)],
         ("GET", "/businesspartners/{id}"): [(f"/businesspartners/{partners[0]['id']}", {}, None),
                                             (f"/businesspartners/{partners[0]['id']},{partners[1]['id']}", {}, None)],
         ("GET", "/businesspartners/groups"): [("/businesspartners/groups", {}, None)],
@@ -59,7 +61,8 @@ def _calls(api: Api) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], An
         ("GET", "/vats/default"): [("/vats/default", {}, None)],
         ("POST", "/reports/accounting"): [
             ("/reports/accounting", {}, {"startDate": "2025-07-01", "endDate": "2026-06-30", "type": kind})
-            for kind in ("INCOME_STATEMENT", "BALANCE_SHEET", "CASH_FLOW", "INCOME_STATEMENT, CASH_FLOW, BALANCE_SHEET")],
+            for kind in ("INCOME_STATEMENT", "BALANCE_SHEET", "CASH_FLOW",
+                         "INCOME_STATEMENT, CASH_FLOW, BALANCE_SHEET")],
         ("POST", "/reports/ledgeraccounts"): [("/reports/ledgeraccounts", {}, {"endDate": "2026-06-30"})],
     }
 

@@ -41,7 +41,7 @@ def test_invoices_and_receipts_link_both_ways(shared_sandbox: SandboxServer) -> 
     for invoice in invoices.values():
         receipt = receipts[invoice["ledgerReceiptId"]]
         assert receipt["invoiceId"] == invoice["id"] and receipt["status"] == invoice["status"]
-        eur = [s for s in invoice["invoiceSumInfo"] if s["inAccountingCurrency"]][0]
+        eur = next(s for s in invoice["invoiceSumInfo"] if s["inAccountingCurrency"])
         counter = receipt["transactions"][0]
         if invoice["type"] != "SALES_ORDER":
             assert abs(counter["accountingValue"]) == abs(eur["invoiceSumTotal"])
