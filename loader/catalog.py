@@ -110,10 +110,14 @@ def _doc_blocks(project: Path) -> dict[str, str]:
     return blocks
 
 
+# libyaml when available: the project's yml is thousands of lines and the pure-Python parser is slow
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yml_documents(project: Path) -> list[dict[str, Any]]:
     docs = []
     for path in sorted([*project.glob("models/**/*.yml"), *project.glob("seeds/**/*.yml")]):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # both loaders are safe
         if isinstance(loaded, dict):
             docs.append(loaded)
     return docs
@@ -178,13 +182,12 @@ def _model_replication(sql: str, default: str) -> str:
     return str(materialized)
 
 
-def _dbt_relations(project: Path) -> list[Relation]:
+def _dbt_relations(project: Path, documents: list[dict[str, Any]]) -> list[Relation]:
     cfg = _project_config(project)
     name = cfg.get("name", "")
     models_tree = (cfg.get("models") or {}).get(name, {})
     seeds_tree = (cfg.get("seeds") or {}).get(name, {})
     blocks = _doc_blocks(project)
-    documents = _yml_documents(project)
     models_doc = _documented([m for d in documents for m in d.get("models") or []], blocks)
     seeds_doc = _documented([s for d in documents for s in d.get("seeds") or []], blocks)
 
@@ -209,9 +212,9 @@ def _dbt_relations(project: Path) -> list[Relation]:
     return out
 
 
-def _source_descriptions(project: Path) -> dict[str, str]:
+def _source_descriptions(documents: list[dict[str, Any]]) -> dict[str, str]:
     out = {}
-    for document in _yml_documents(project):
+    for document in documents:
         for source in document.get("sources") or []:
             for table in source.get("tables") or []:
                 out[table["name"]] = _clean(table.get("description"))
@@ -236,8 +239,8 @@ def _stream_replication(spec: StreamSpec) -> str:
     return text
 
 
-def _landing_relations(project: Path) -> list[Relation]:
-    described = _source_descriptions(project)
+def _landing_relations(documents: list[dict[str, Any]]) -> list[Relation]:
+    described = _source_descriptions(documents)
     columns = [Column(n, f"{duck} / {bq}", d) for n, duck, bq, d in LANDING_COLUMNS]
     out = []
     for spec in REGISTRY:
@@ -283,7 +286,8 @@ def _apply_warehouse_types(relations: list[Relation], duckdb_path: str) -> None:
 
 
 def build_catalog(duckdb_path: str | None = None, project: Path = PROJECT_DIR) -> Catalog:
-    relations = [*_dbt_relations(project), *_landing_relations(project)]
+    documents = _yml_documents(project)
+    relations = [*_dbt_relations(project, documents), *_landing_relations(documents)]
     if duckdb_path:
         _apply_warehouse_types(relations, duckdb_path)
     relations.sort(key=lambda r: (LAYER_ORDER.index(r.layer) if r.layer in LAYER_ORDER else 99, r.name))
