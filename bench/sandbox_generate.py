@@ -40,7 +40,8 @@ def main() -> None:
             response = session.get(sb.base_url + path, params=params, timeout=120)
             response.raise_for_status()
             body = response.json()
-            print(f"  GET {path} {params} -> {response.status_code} in {1000 * (time.perf_counter() - t0):.0f} ms")
+            shown = path if len(path) < 60 else f"{path[:40]}... ({path.count(',') + 1} ids)"
+            print(f"  GET {shown} {params} -> {response.status_code} in {1000 * (time.perf_counter() - t0):.0f} ms")
             return body
 
         first = timed("/invoices", size=200, orderById="ASC")
