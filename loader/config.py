@@ -140,7 +140,8 @@ def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
     if not isinstance(extra, list) or not all(isinstance(f, str) and f.strip() for f in extra):
         raise ConfigError(f"streams.{spec.name}.extra_fields must be a list of field paths")
     if fields_raw in ("all", "*"):
-        return StreamSelection(spec, sorted(set(catalog) | set(extra)), options, all_fields=True)
+        return StreamSelection(spec, sorted(set(catalog) | set(extra) | set(automatic_fields(spec))), options,
+                               all_fields=True)
     if not isinstance(fields_raw, list) or not all(isinstance(f, str) for f in fields_raw):
         raise ConfigError(f"streams.{spec.name}.fields must be 'all' or a list of field paths")
     known = set(catalog)

@@ -85,7 +85,8 @@ def print_profit_and_loss(duckdb_path: str, echo=click.echo) -> None:  # type: i
             GROUP BY ALL ORDER BY 2, 1""").fetchall()
     finally:
         con.close()
-    months = sorted({r[0] for r in rows})
+    active = [r[0] for r in rows if r[3]]
+    months = sorted({r[0] for r in rows if not active or r[0] <= max(active)})
     lines: dict[tuple[object, str], dict[object, Decimal]] = {}
     for month, order, line, amount in rows:
         lines.setdefault((order, line), {})[month] = Decimal(amount or 0)
@@ -128,7 +129,8 @@ def demo(duckdb_path: str, documents: int, seed: int) -> None:
             click.echo(f"extracted {sum(s.records for s in summary.streams)} records with "
                        f"{summary.requests} requests in {summary.seconds:.1f}s", err=True)
         click.echo("running dbt build …", err=True)
-        run_dbt(["build"], duckdb_path=duckdb_path)
+        run_dbt(["build", "--quiet"], duckdb_path=duckdb_path)
+        click.echo("dbt build: every model and test passed", err=True)
         print_profit_and_loss(duckdb_path)
 
     _run()

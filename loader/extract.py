@@ -125,6 +125,9 @@ class Extractor:
         results: list[StreamResult] = []
         if not self.dry_run:
             self.dest.setup()
+            # Every landing table exists, even for streams not selected, so dbt always builds.
+            for spec in REGISTRY:
+                self.dest.ensure_stream_table(spec.name)
             try:
                 self.dest.acquire_lease(self.company_id, self.sync_id, self.x.lease_ttl_seconds)
             except LeaseHeldError as exc:
@@ -303,6 +306,8 @@ class Extractor:
         deleted: list[str] = []
         if live is not None:
             deleted = sorted(live - listed)
+        if (live is not None or full) and spec.sweep != "none":
+            # A full listing is a sweep too: the table now holds exactly what the API lists.
             new_state["last_sweep_at"] = datetime.now(UTC).strftime(TS_FORMAT)
         if spec.sweep == "linked" and not full and not self.dry_run:
             deleted = sorted(set(deleted) | set(self._linked_sweep(spec, writer)))

@@ -42,13 +42,13 @@ def _vat(value: Decimal, percent: Decimal) -> Decimal:
 @pytest.mark.slow
 def test_extract_twice_then_dbt_build_matches_the_sandbox(cli, sandbox, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
-    _extract(cli, sandbox, db, *SKELETON_STREAMS)
-    _extract(cli, sandbox, db, *SKELETON_STREAMS)
+    _extract(cli, sandbox, db)  # every stream: the marts' tests need payments for the subledgers
+    _extract(cli, sandbox, db)
 
     con = duckdb.connect(str(db))
     try:
         for stream in SKELETON_STREAMS:
-            truth = sandbox.truth.records(stream)
+            truth = {k: v for k, v in sandbox.truth.records(stream).items() if not v.get("isOffer")}
             landed = con.execute(f"SELECT _record_id FROM raw_procountor.{stream} WHERE NOT _is_deleted").fetchall()
             assert sorted(r[0] for r in landed) == sorted(str(k) for k in truth), stream
             (dupes,) = con.execute(f"""SELECT count(*) FROM (SELECT _company_id, _record_id FROM
@@ -72,7 +72,7 @@ def test_extract_twice_then_dbt_build_matches_the_sandbox(cli, sandbox, tmp_path
 
     from loader.dbt_runner import run_dbt
 
-    run_dbt(["build"], duckdb_path=str(db))
+    run_dbt(["build", "--quiet"], duckdb_path=str(db))
 
     con = duckdb.connect(str(db), read_only=True)
     try:
