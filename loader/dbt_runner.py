@@ -42,8 +42,15 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(args: list[str], *, duckdb_path: str | None = None, target: str | None = None,
-            env: dict[str, str] | None = None, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_dbt(
+    args: list[str],
+    *,
+    duckdb_path: str | None = None,
+    target: str | None = None,
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     if duckdb_path:
         full_env["PROCOUNTOR_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
