@@ -8,7 +8,6 @@ import click
 
 def register(main: click.Group) -> None:
     from loader.commands_data import discover, drop_connection, forget, reset
-
     from loader.demo import demo
 
     for cmd in (discover, reset, forget, drop_connection, demo):
