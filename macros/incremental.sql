@@ -27,7 +27,7 @@
     `id_path` reads a different id out of `_data` (e.g. a payment event's invoiceId). -#}
 {% macro changed_source_keys(stream, id_path=none) -%}
     select
-        {{ procountor.key(['_company_id', procountor.json_str('_data', id_path) if id_path else '_record_id']) }}
+        {{ procountor.key(['_company_id', procountor.json_str('_data', id_path) if id_path else '_record_id']) }} as source_key
     from {{ source('procountor', stream) }}
     where {{ procountor.landing_changed_at() }} > {{ procountor.high_water_mark() }}
 {%- endmacro %}

@@ -1,12 +1,20 @@
 -- Every month-end balance-sheet line equals Procountor's own /reports/accounting to the cent.
 with procountor as (
-    select company_id, period_end_date, line_name, amount
+    select
+company_id,
+period_end_date,
+line_name,
+amount
     from {{ ref('stg_procountor__accounting_report_lines') }}
     where report_type = 'BALANCE_SHEET'
 ),
 
 ours as (
-    select company_id, balance_date, line_name, amount
+    select
+company_id,
+balance_date,
+line_name,
+amount
     from {{ ref('rpt_balance_sheet') }}
     where not is_consolidated
 )

@@ -1,12 +1,22 @@
 -- Every monthly income-statement line equals Procountor's own /reports/accounting to the cent.
 with procountor as (
-    select company_id, period_start_date, period_end_date, line_name, amount
+    select
+company_id,
+period_start_date,
+period_end_date,
+line_name,
+amount
     from {{ ref('stg_procountor__accounting_report_lines') }}
     where report_type = 'INCOME_STATEMENT'
 ),
 
 ours as (
-    select company_id, period_start_date, period_end_date, line_name, amount_month as amount
+    select
+company_id,
+period_start_date,
+period_end_date,
+line_name,
+amount_month as amount
     from {{ ref('rpt_profit_and_loss') }}
     where not is_consolidated
 )

@@ -19,13 +19,20 @@ with ordered as (
 ),
 
 gl as (
-    select company_id, account_code, accounting_month, sum(amount_debit_positive) as gl_movement
+    select
+company_id,
+account_code,
+accounting_month,
+sum(amount_debit_positive) as gl_movement
     from {{ ref('fct_general_ledger') }}
     group by 1, 2, 3
 ),
 
 movements as (
-    select b.company_id, b.account_code, b.period_start_date
+    select
+b.company_id,
+b.account_code,
+b.period_start_date
     from {{ ref('fct_gl_balances_monthly') }} as b
     full outer join gl
         on
@@ -35,7 +42,11 @@ movements as (
     where abs(coalesce(b.movement, 0) - coalesce(gl.gl_movement, 0)) > {{ var('procountor_tolerance') }}
 )
 
-select company_id, account_code, period_start_date, 'roll_forward' as failure
+select
+company_id,
+account_code,
+period_start_date,
+'roll_forward' as failure
 from ordered
 where
     next_opening_balance is not null
@@ -44,5 +55,9 @@ where
 
 union all
 
-select company_id, account_code, period_start_date, 'movement_vs_ledger' as failure
+select
+company_id,
+account_code,
+period_start_date,
+'movement_vs_ledger' as failure
 from movements

@@ -3,17 +3,28 @@
 -- Opening balances brought over by the RECEIPT_FOR_OPENING_ACCOUNTS receipt have no invoice detail in
 -- Procountor, so they are taken out of the control balance (DECISIONLOG: subledger reconciliation).
 with subledger as (
-    select company_id, as_of_date, 'AR' as ledger, sum(open_amount) as open_amount
+    select
+company_id,
+as_of_date,
+'AR' as ledger,
+sum(open_amount) as open_amount
     from {{ ref('rpt_ar_aging') }}
     group by 1, 2, 3
     union all
-    select company_id, as_of_date, 'AP' as ledger, -sum(open_amount) as open_amount
+    select
+company_id,
+as_of_date,
+'AP' as ledger,
+-sum(open_amount) as open_amount
     from {{ ref('rpt_ap_aging') }}
     group by 1, 2, 3
 ),
 
 opening as (
-    select company_id, account_code, sum(amount_debit_positive) as opening_amount
+    select
+company_id,
+account_code,
+sum(amount_debit_positive) as opening_amount
     from {{ ref('fct_general_ledger') }}
     where is_opening_entry
     group by 1, 2

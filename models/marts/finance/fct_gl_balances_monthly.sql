@@ -40,7 +40,10 @@ monthly_movements as (
 
 company_accounts as (
 
-    select distinct company_id, account_code from monthly_movements
+    select distinct
+company_id,
+account_code
+from monthly_movements
 
 ),
 

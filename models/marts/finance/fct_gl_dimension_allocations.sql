@@ -20,9 +20,15 @@ dimension_values as (
 
 dimensions as (
 
-    select company_id, dimension_id from {{ ref('stg_procountor__dimensions') }}
+    select
+company_id,
+dimension_id
+from {{ ref('stg_procountor__dimensions') }}
     union distinct
-    select distinct company_id, dimension_id from dimension_values
+    select distinct
+company_id,
+dimension_id
+from dimension_values
 
 ),
 
@@ -108,9 +114,15 @@ unallocated as (
 
 unioned as (
 
-    select *, false as is_unallocated from allocated
+    select
+*,
+false as is_unallocated
+from allocated
     union all
-    select *, true as is_unallocated from unallocated
+    select
+*,
+true as is_unallocated
+from unallocated
 
 ),
 

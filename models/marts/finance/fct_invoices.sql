@@ -32,7 +32,7 @@ invoices as (
         not is_offer
         and invoice_type not in ('SALES_ORDER', 'PURCHASE_ORDER')
         {% if is_incremental() %}
-            and {{ key(['company_id', 'invoice_id']) }} in (select * from changed_invoices)
+            and {{ key(['company_id', 'invoice_id']) }} in (select changed_invoices.source_key from changed_invoices)
         {% endif %}
 
 ),
@@ -40,7 +40,13 @@ invoices as (
 all_invoices as (
 
     -- originals of credit notes may be outside the changed set
-    select company_id, invoice_id, invoice_type, invoice_number, original_invoice_number, partner_id
+    select
+company_id,
+invoice_id,
+invoice_type,
+invoice_number,
+original_invoice_number,
+partner_id
     from {{ ref('stg_procountor__invoices') }}
 
 ),
@@ -85,7 +91,11 @@ payments as (
 
 receipts as (
 
-    select company_id, receipt_id, is_valid, receipt_status
+    select
+company_id,
+receipt_id,
+is_valid,
+receipt_status
     from {{ ref('stg_procountor__ledger_receipts') }}
 
 ),

@@ -64,7 +64,8 @@ classified as (
 
 chosen as (
 
-    select * from classified where classification_rank = 1
+    select * from classified
+where classification_rank = 1
 
 ),
 
