@@ -247,6 +247,3 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -101,6 +101,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 query = dict(parse_qsl(parts.query))
                 self._send_json(200, control.dispatch(app, method, path, body, query))
                 return
+            if path == "/login":
+                # Procountor serves the sign-in page from the host root (contract: GET /login);
+                # /api/login stays as an alias.
+                path = "/api/login"
             if path == "/api" or path.startswith("/api/"):
                 self._serve_api(method, path, parts.query, body)
                 return

@@ -88,7 +88,7 @@ class SandboxServer:
 
     @property
     def login_url(self) -> str:
-        return f"{self.base_url}/login"
+        return f"{self.root_url}/login"
 
     def credentials(self, company_index: int = 0) -> dict[str, str]:
         return {"client_id": self.config.client_id, "client_secret": self.config.client_secret,

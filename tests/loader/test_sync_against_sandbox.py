@@ -166,3 +166,108 @@ def test_two_companies_land_side_by_side(cli, sandbox, tmp_path: Path) -> None:
     assert first["company_id"] != second["company_id"]
     assert set(landed(db, "invoices", first["company_id"])) == truth_ids(sandbox, "invoices", 0)
     assert set(landed(db, "invoices", second["company_id"])) == truth_ids(sandbox, "invoices", 1)
+
+
+def test_every_stream_equals_the_truth_after_changes(cli, sandbox, tmp_path: Path) -> None:
+    """Invalidation, a deactivated partner, a hard-deleted product and new documents all arrive."""
+    db = tmp_path / "w.duckdb"
+    extract(cli, sandbox, db)
+    invoices = sorted(i for i, r in sandbox.truth.records("invoices").items()
+                      if r.get("status") not in ("INVALIDATED",) and not r.get("isOffer"))
+    partner = next(p for p, r in sandbox.truth.records("business_partners").items()
+                   if (r.get("registryInfo") or {}).get("active") is not False)
+    product = sorted(sandbox.truth.records("products"))[0]
+    sandbox.advance_clock(7200)
+    sandbox.invalidate_invoice(invoices[2])
+    sandbox.deactivate_partner(partner)
+    sandbox.delete_product(product)
+    sandbox.add_documents(12)
+    sandbox.advance_clock(60)
+
+    extract(cli, sandbox, db)
+    for stream in ("invoices", "ledger_receipts", "business_partners", "products", "payment_events"):
+        assert set(landed(db, stream)) == truth_ids(sandbox, stream), stream
+    assert landed(db, "invoices")[str(invoices[2])]["status"] == "INVALIDATED"
+    assert landed(db, "business_partners")[str(partner)]["registryInfo"]["active"] is False
+    assert str(product) not in landed(db, "products")
+
+
+def test_a_new_api_field_is_reported_not_loaded_until_selected(cli, sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    sandbox.add_field("accounts", "newField", "x")
+    result = cli("--duckdb", str(db), "extract", "--stream", "accounts", env=sandbox_env(sandbox))
+    assert result.exit_code == 0, result.output
+    assert "new field(s) in the API, not loaded: newField" in result.output
+    assert all("newField" not in r for r in landed(db, "accounts").values())
+    # --fail-on-drift turns the report into exit code 6, and nothing is lost.
+    result = cli("--duckdb", str(db), "extract", "--stream", "accounts", "--fail-on-drift", env=sandbox_env(sandbox))
+    assert result.exit_code == 6
+    assert set(landed(db, "accounts")) == truth_ids(sandbox, "accounts")
+    # Selecting it explicitly loads it.
+    cfg = tmp_path / "procountor.yml"
+    cfg.write_text("streams:\n  accounts:\n    fields: all\n    extra_fields: [newField]\n")
+    extract(cli, sandbox, db, config=cfg)
+    assert all(r.get("newField") == "x" for r in landed(db, "accounts").values())
+
+
+def test_full_table_streams_drop_deselected_fields(cli, sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    extract(cli, sandbox, db, "--stream", "accounts")
+    assert any("translations" in r for r in landed(db, "accounts").values())
+    cfg = tmp_path / "procountor.yml"
+    cfg.write_text("streams:\n  accounts:\n    fields: [name, active]\n")
+    extract(cli, sandbox, db, config=cfg)
+    assert all(set(r) == {"ledgerAccountCode", "name", "active"} for r in landed(db, "accounts").values())
+
+
+def test_forget_removes_a_person_and_anonymises_their_documents(cli, sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    summary = extract(cli, sandbox, db)
+    company = str(summary["company_id"])
+    invoices = landed(db, "invoices")
+    partner = next(str(r["partnerId"]) for r in invoices.values()
+                   if r.get("partnerId") and (r.get("counterParty") or {}).get("counterPartyAddress"))
+    name = next(r["counterParty"]["counterPartyAddress"]["name"] for r in invoices.values()
+                if str(r.get("partnerId")) == partner)
+    result = cli("--duckdb", str(db), "forget", "--stream", "business_partners", "--id", partner,
+                 "--company", company, "--reason", "GDPR request 42")
+    assert result.exit_code == 0, result.output
+    assert partner not in landed(db, "business_partners")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        text = " ".join(r[0] for r in con.execute("SELECT _data FROM raw_procountor.invoices").fetchall())
+        audit = con.execute("SELECT stream, record_id_sha256 FROM raw_procountor._loader_deletions").fetchall()
+    finally:
+        con.close()
+    assert name not in text
+    assert ("business_partners", __import__("hashlib").sha256(partner.encode()).hexdigest()) in audit
+    assert all(partner not in row for row in audit)
+    # Amounts survive anonymisation: the documents still add up.
+    after = landed(db, "invoices")
+    for rid, before in invoices.items():
+        assert after[rid].get("invoiceSumInfo") == before.get("invoiceSumInfo")
+
+
+def test_a_second_concurrent_run_is_refused_by_the_lease(cli, sandbox, tmp_path: Path) -> None:
+    from loader.destinations.duckdb import DuckDBDestination
+
+    db = tmp_path / "w.duckdb"
+    summary = extract(cli, sandbox, db, "--stream", "accounts")
+    dest = DuckDBDestination(db)
+    dest.acquire_lease(summary["company_id"], "someone-else", 600)
+    dest.close()
+    result = cli("--duckdb", str(db), "extract", "--stream", "accounts", env=sandbox_env(sandbox))
+    assert result.exit_code == 7
+    assert "another run of this connection is in progress" in result.output
+
+
+def test_drop_connection_deletes_only_that_company(cli, sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    first = extract(cli, sandbox, db, "--stream", "accounts")
+    second = extract(cli, sandbox, db, "--stream", "accounts", company_index=1)
+    result = cli("--duckdb", str(db), "drop-connection", "--company", str(first["company_id"]), "--yes")
+    assert result.exit_code == 0, result.output
+    assert landed(db, "accounts", first["company_id"]) == {}
+    assert set(landed(db, "accounts", second["company_id"])) == truth_ids(sandbox, "accounts", 1)
+    result = cli("--duckdb", str(db), "runs", "--json")
+    assert str(first["company_id"]) not in result.output

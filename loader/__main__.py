@@ -1,0 +1,5 @@
+"""`python -m loader` = the procountor-loader command."""
+
+from loader.cli import main
+
+main()
