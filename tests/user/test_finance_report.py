@@ -111,23 +111,20 @@ def test_cash_flow_and_aging_charts_match_the_marts(warehouse: Warehouse, report
     operating = {m.strftime("%Y-%m"): float(v) for m, v in warehouse.sql("""
         SELECT period_start_date, sum(amount) FROM main_finance.rpt_cash_flow
         WHERE company_id = ? AND NOT is_consolidated AND cash_flow_section = 'operating'
-          AND period_start_date IN (SELECT unnest(?::date[])) GROUP BY 1""", [company, list(cash_months(cash))])}
+          AND strftime(period_start_date, '%Y-%m') IN (SELECT unnest(?::varchar[]))
+        GROUP BY 1""", [company, list(cash)])}
     drawn_operating = {cat: v for (s, cat), v in marks.values("rect", "cash_flow").items() if s == "operating"}
     assert drawn_operating == pytest.approx(operating, abs=0.005)
 
     for table, chart in (("rpt_ar_aging", "ar_aging"), ("rpt_ap_aging", "ap_aging")):
-        expected = dict.fromkeys((b for (b,) in warehouse.sql(f"SELECT DISTINCT aging_bucket FROM main_finance.{table}")),
-                                 0.0)
+        buckets = warehouse.sql(f"SELECT DISTINCT aging_bucket FROM main_finance.{table}")
+        expected = dict.fromkeys((b for (b,) in buckets), 0.0)
         expected.update({b: float(v) for b, v in warehouse.sql(f"""
             SELECT aging_bucket, sum(open_amount) FROM main_finance.{table}
             WHERE company_id = ? AND as_of_date = last_day(?::date) GROUP BY 1""", [company, month])})
         drawn = {cat: v for (_s, cat), v in marks.values("rect", chart).items()}
         assert drawn == pytest.approx(expected, abs=0.005), table
     assert sum(marks.values("rect", "ar_aging").values()) > 0
-
-
-def cash_months(cash: dict[str, float]) -> list[str]:
-    return [f"{m}-01" for m in cash]
 
 
 def test_period_comparison_and_kpis(warehouse: Warehouse, report: tuple[Path, Marks]) -> None:
