@@ -25,8 +25,8 @@ COPY dbt_project.yml profiles.yml.example ./
 COPY models ./models
 COPY macros ./macros
 COPY seeds ./seeds
-COPY analyses ./analyses
 COPY tests/dbt ./tests/dbt
+# (analyses/ is empty in git, so it is not copied; dbt does not need it to exist)
 
 # dbt writes target/ and logs/ into the project; the warehouse, spool and state live in /data.
 RUN mkdir -p /data && chown -R procountor /app /data
