@@ -211,7 +211,7 @@ class Extractor:
             commit = StreamCommit(
                 company_id=self.company_id, stream=spec.name, sync_id=self.sync_id,
                 spool_files=[writer.path],
-                mode="replace" if (full and spec.kind != "exchange_rates") else "merge",
+                mode="replace" if (full and spec.kind not in ("exchange_rates", "reports")) else "merge",
                 state=new_state, deleted_ids=deleted, seen_fields=sorted(writer.seen_fields),
             )
             cr = self.dest.commit_stream(commit)
@@ -436,24 +436,32 @@ class Extractor:
     # -- Procountor's own reports, for reconciliation ----------------------------------------------
     def _reports_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
                         writer: SpoolWriter, new_state: dict[str, Any], result: StreamResult) -> list[str]:
+        """Monthly income statements and balance sheets of every fiscal year up to today.
+
+        A report whose end date lies in a CLOSED tracking period cannot change any more (Procountor
+        refuses postings there), so once landed it is not asked for again."""
         body = self.client.get("/fiscalyears")
         years = (body or {}).get("fiscalYears") or []
         today = self.signpost.date()
+        have = set() if (full and state is None) or self.dry_run else \
+            set(self.dest.live_ids(self.company_id, sel.spec.name))
+        if sel.spec.name in self.full_refresh:
+            have = set()
         requests: list[dict[str, str]] = []
         for fy in years:
             start, end = fy.get("startDate"), fy.get("endDate")
             if not start or not end or date.fromisoformat(start) > today:
                 continue
-            fy_start = date.fromisoformat(start)
-            last = min(date.fromisoformat(end), _month_end(today))
+            closed_ends = {p.get("endDate") for p in fy.get("trackingPeriods") or [] if p.get("status") == "CLOSED"}
+            fy_start, fy_end = date.fromisoformat(start), date.fromisoformat(end)
             month = fy_start.replace(day=1)
-            while month <= last:
-                m_start = max(month, fy_start)
-                m_end = min(_month_end(month), date.fromisoformat(end))
-                requests.append({"type": "INCOME_STATEMENT", "startDate": m_start.isoformat(),
-                                 "endDate": m_end.isoformat()})
-                requests.append({"type": "BALANCE_SHEET", "startDate": fy_start.isoformat(),
-                                 "endDate": m_end.isoformat()})
+            while month <= min(fy_end, _month_end(today)):
+                m_start, m_end = max(month, fy_start), min(_month_end(month), fy_end)
+                for kind, r_start in (("INCOME_STATEMENT", m_start), ("BALANCE_SHEET", fy_start)):
+                    req = {"type": kind, "startDate": r_start.isoformat(), "endDate": m_end.isoformat()}
+                    rid = f"{kind}:{req['startDate']}:{req['endDate']}"
+                    if not (rid in have and m_end.isoformat() in closed_ends):
+                        requests.append(req)
                 month = _month_end(month) + timedelta(days=1)
         if self.dry_run:
             requests = requests[:2]
