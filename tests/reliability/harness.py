@@ -220,7 +220,8 @@ def state_rows(db: Path) -> dict[str, dict[str, Any]]:
     try:
         if not _has_table(con, "_loader_state"):
             return {}
-        return {s: json.loads(st) for s, st in con.execute(f"SELECT stream, state FROM {SCHEMA}._loader_state").fetchall()}
+        rows = con.execute(f"SELECT stream, state FROM {SCHEMA}._loader_state").fetchall()
+        return {s: json.loads(st) for s, st in rows}
     finally:
         con.close()
 
