@@ -71,6 +71,12 @@ class Run:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def error_line(self) -> str:
+        """The one `error (<kind>): ...` line a failure prints on stderr ('' if none)."""
+        lines = [ln for ln in self.stderr.splitlines() if ln.startswith(("error (", "unexpected error"))]
+        return lines[-1] if lines else ""
+
     def summary(self) -> dict[str, Any]:
         start = self.stdout.index("[")
         return json.loads(self.stdout[start:])[0]
@@ -315,6 +321,7 @@ def oauth_refresh_token(sb: Any, company_index: int = 0) -> str:
 
 
 def write_token_file(path: Path, refresh_token: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"refresh_token": refresh_token}), encoding="utf-8")
     path.chmod(0o600)
     return path
