@@ -31,5 +31,8 @@ pytest: $(STAMP)
 
 test: lint pytest
 
+docs: $(STAMP)
+	$(BIN)/procountor-loader docs --duckdb warehouse.duckdb --serve --port 8080
+
 clean:
 	rm -rf target logs .spool .pytest_cache warehouse.duckdb
