@@ -96,7 +96,18 @@ def main(ctx: click.Context, config_path: str | None, duckdb_path: str | None, v
 
 
 def _echo(msg: str) -> None:
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", nl=False, err=True)  # clear a progress line
     click.echo(secrets.redact(msg), err=True)
+
+
+def _progress(stream: str, records: int) -> None:
+    """A live counter on a terminal; nothing in logs and pipes (they get one line per stream)."""
+    click.echo(f"\r\033[K  {stream:<24} {records:>10,} records …", nl=False, err=True)
+
+
+def progress_callback() -> Callable[[str, int], None] | None:
+    return _progress if sys.stderr.isatty() else None
 
 
 @main.command()
@@ -131,7 +142,7 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
             _echo(f"connection {conn.name}: {conn.base_url}")
             extractor = Extractor(cfg, api_client(cfg, conn), dest, streams=streams or None,
                                   full_refresh=refresh, dry_run=dry_run, fail_on_drift=fail_on_drift,
-                                  force_sweep=force_sweep, echo=_echo)
+                                  force_sweep=force_sweep, echo=_echo, progress=progress_callback())
             summary = extractor.run()
             summaries.append(summary.as_dict())
             _echo(f"done: {sum(r.records for r in summary.streams)} records, {summary.requests} requests, "

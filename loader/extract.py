@@ -93,6 +93,7 @@ class Extractor:
         fail_on_drift: bool = False,
         force_sweep: bool = False,
         echo: Callable[[str], None] = lambda _m: None,
+        progress: Callable[[str, int], None] | None = None,
     ) -> None:
         self.cfg = config
         self.x = config.extract
@@ -105,6 +106,7 @@ class Extractor:
         self.fail_on_drift = fail_on_drift
         self.force_sweep = force_sweep
         self.echo = echo
+        self.progress = progress
         self.tz = ZoneInfo(self.x.api_timezone)
         self.sync_id = uuid.uuid4().hex
         self.ctx = _Context()
@@ -184,6 +186,8 @@ class Extractor:
         self.ctx.full[spec.name] = full
         writer = SpoolWriter(spool_root / f"{spec.name}.jsonl", self.company_id, build_trie(sel.fields),
                              spec.primary_key, spec.cursor_field, spec.key_fields)
+        if self.progress is not None:
+            writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]
         result = StreamResult(spec.name, "full" if full else "incremental")
         deleted: list[str] = []
         new_state: dict[str, Any] = dict(state or {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class SpoolWriter:
         self.count = 0
         self.ids: set[str] = set()
         self.seen_fields: set[str] = set()
+        self.on_write: Callable[[int], None] | None = None
 
     def record_id(self, record: dict[str, Any], fallback: str | None = None) -> str:
         if self.key_fields:
@@ -55,6 +57,8 @@ class SpoolWriter:
         self._fh.write("\n")
         self.count += 1
         self.ids.add(rid)
+        if self.on_write is not None and self.count % 200 == 0:
+            self.on_write(self.count)
         return rid
 
     def close(self) -> None:
