@@ -1,7 +1,8 @@
 """Shared machinery of the reliability suite: configs, CLI runs, the sandbox's truth, snapshots.
 
 Every test talks to a sandbox on 127.0.0.1 only. The loader runs either in-process (click's
-CliRunner, fast) or as a real subprocess (`python -m loader.cli`, for SIGKILL and concurrency).
+CliRunner, fast) or as a real subprocess (the `procountor-loader` console script, for SIGKILL and
+concurrency).
 Comparisons are against the sandbox's truth (`sb.truth.records`), record by record and value by
 value (amounts as Decimal), not only by id.
 """
@@ -127,7 +128,11 @@ def run_inprocess(*args: str, env: dict[str, str] | None = None) -> Run:
 
 
 def loader_argv(*args: str) -> list[str]:
-    return [PYTHON, "-m", "loader.cli", *args]
+    """The installed console script (`python -m loader.cli` does not start: see test_kill_and_rerun.py)."""
+    script = Path(PYTHON).parent / "procountor-loader"
+    if script.exists():
+        return [str(script), *args]
+    return [PYTHON, "-c", "from loader.cli import main; main()", *args]
 
 
 def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
