@@ -117,6 +117,20 @@ def catalog_paths(spec: StreamSpec) -> list[str]:
     return [f.path for f in field_catalog(spec.record_schema)]
 
 
+def to_leaves(spec: StreamSpec, paths: set[str]) -> list[str]:
+    """Selected catalog objects become their catalogued leaves, so a field the API adds inside a
+    selected object later is dropped (and reported), never loaded on its own."""
+    catalog = catalog_paths(spec)
+    parents = {p.rsplit(".", 1)[0] for p in catalog if "." in p}
+    out: set[str] = set()
+    for path in paths:
+        if path in parents:
+            out |= {c for c in catalog if c.startswith(path + ".") and c not in parents}
+        else:
+            out.add(path)
+    return sorted(out)
+
+
 def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
     if raw is None or raw is True:
         raw = {}
@@ -140,8 +154,8 @@ def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
     if not isinstance(extra, list) or not all(isinstance(f, str) and f.strip() for f in extra):
         raise ConfigError(f"streams.{spec.name}.extra_fields must be a list of field paths")
     if fields_raw in ("all", "*"):
-        return StreamSelection(spec, sorted(set(catalog) | set(extra) | set(automatic_fields(spec))), options,
-                               all_fields=True)
+        leaves = to_leaves(spec, set(catalog) | set(automatic_fields(spec)))
+        return StreamSelection(spec, sorted(set(leaves) | set(extra)), options, all_fields=True)
     if not isinstance(fields_raw, list) or not all(isinstance(f, str) for f in fields_raw):
         raise ConfigError(f"streams.{spec.name}.fields must be 'all' or a list of field paths")
     known = set(catalog)
@@ -152,7 +166,7 @@ def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
             f"Run `procountor-loader discover --stream {spec.name}` to list the fields; fields the API "
             "sends that the catalog does not know yet go under extra_fields:."
         )
-    fields = sorted(set(fields_raw) | set(automatic_fields(spec)) | set(extra))
+    fields = sorted(set(to_leaves(spec, set(fields_raw) | set(automatic_fields(spec)))) | set(extra))
     return StreamSelection(spec, fields, options)
 
 

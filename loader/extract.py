@@ -27,7 +27,7 @@ from loader.config import Config, StreamSelection
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
 from loader.errors import ApiError, LeaseError, SchemaDriftError
 from loader.paging import detail_records, iter_pages
-from loader.projection import build_trie, is_covered
+from loader.projection import build_trie
 from loader.spool import SpoolWriter
 from loader.streams.registry import REGISTRY, StreamSpec
 
@@ -204,9 +204,9 @@ class Extractor:
             writer.close()
         self.ctx.changed_ids[spec.name] = writer.ids
         result.records = writer.count
-        result.new_fields = sorted(
-            f for f in writer.seen_fields if not is_covered(f, sel.fields) and not _catalogued(spec, f)
-        )
+        # Dropped paths the catalog does not know are new API fields; catalogued ones are merely
+        # not selected ("available").
+        result.new_fields = sorted(f for f in writer.seen_fields if not _catalogued(spec, f))
         if result.new_fields:
             self.echo(f"  {spec.name}: new field(s) in the API, not loaded: {', '.join(result.new_fields)} "
                       "(add them to the stream's fields to load them)")
@@ -216,7 +216,7 @@ class Extractor:
                 company_id=self.company_id, stream=spec.name, sync_id=self.sync_id,
                 spool_files=[writer.path],
                 mode="replace" if (full and spec.kind not in ("exchange_rates", "reports")) else "merge",
-                state=new_state, deleted_ids=deleted, seen_fields=sorted(writer.seen_fields),
+                state=new_state, deleted_ids=deleted, seen_fields=result.new_fields,
             )
             cr = self.dest.commit_stream(commit)
             result.inserted, result.updated, result.unchanged, result.deleted = (

@@ -45,6 +45,27 @@ def project(value: Any, trie: Trie) -> Any:
     return value  # a scalar where the catalog expects an object: keep it, the path said so
 
 
+def project_collect(value: Any, trie: Trie, prefix: str, dropped: set[str]) -> Any:
+    """`project`, also noting the path of every key it drops (to report fields not loaded)."""
+    if not trie:
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, sub in value.items():
+            node = trie.get(key)
+            if node is None:
+                dropped.add(f"{prefix}.{key}" if prefix else key)
+            elif not node or not isinstance(sub, dict | list):
+                out[key] = sub  # a selected leaf, or a scalar: nothing below to filter
+            else:
+                out[key] = project_collect(sub, node, f"{prefix}.{key}" if prefix else key, dropped)
+        return out
+    if isinstance(value, list):
+        return [project_collect(item, trie, prefix, dropped) if isinstance(item, dict | list) else item
+                for item in value]
+    return value
+
+
 def field_paths(value: Any, prefix: str = "", out: set[str] | None = None) -> set[str]:
     """Every dotted path present in `value` (objects and leaves), arrays transparent."""
     if out is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from loader import exact_json
-from loader.projection import Trie, field_paths, project
+from loader.projection import Trie, project_collect
 
 
 class SpoolWriter:
@@ -27,7 +27,7 @@ class SpoolWriter:
         self.key_fields = key_fields
         self.count = 0
         self.ids: set[str] = set()
-        self.seen_fields: set[str] = set()
+        self.seen_fields: set[str] = set()  # paths the API sent that the selection dropped
         self.on_write: Callable[[int], None] | None = None
 
     def record_id(self, record: dict[str, Any], fallback: str | None = None) -> str:
@@ -42,8 +42,7 @@ class SpoolWriter:
 
     def write(self, record: dict[str, Any], record_id: str | None = None) -> str:
         rid = record_id or self.record_id(record)
-        field_paths(record, "", self.seen_fields)
-        data = exact_json.dumps(project(record, self.trie))
+        data = exact_json.dumps(project_collect(record, self.trie, "", self.seen_fields))
         cursor = record.get(self.cursor_field) if self.cursor_field else None
         row = {
             "_company_id": self.company_id,

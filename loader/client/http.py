@@ -133,7 +133,7 @@ class ApiClient:
                 if status >= 400:
                     raise ApiError(f"{method} {path} failed with HTTP {status}: {self._error_text(resp)}")
                 try:
-                    return exact_json.loads(resp.content)
+                    return exact_json.loads_wire(resp.content)
                 except ValueError:
                     self._retry_or_raise(method, path, attempt, "a body that is not valid JSON", None)
                     continue
