@@ -7,6 +7,7 @@ destination) can go. None of these was checked against real BigQuery from here.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 from collections.abc import Iterator
@@ -117,6 +118,22 @@ def test_maximum_bytes_billed_enforced(bq_client: bigquery.Client, dataset: str)
     config = bigquery.QueryJobConfig(maximum_bytes_billed=1)
     with pytest.raises(gexc.GoogleAPICallError):
         bq_client.query(f"SELECT * FROM `{table_id}`", job_config=config).result()
+
+
+@pytest.mark.xfail(strict=True, reason="bqemulator 1.4.0 types DATE_TRUNC(COALESCE(date, date), MONTH) "
+                   "as DATETIME (a bare DATE argument is fine); the dbt parity test maps midnight "
+                   "DATETIMEs back to DATEs")
+def test_date_trunc_of_coalesced_dates_is_a_date(bq_client: bigquery.Client) -> None:
+    rows = list(bq_client.query(
+        "SELECT DATE_TRUNC(COALESCE(CAST(NULL AS DATE), DATE '2024-03-15'), MONTH) AS v").result())
+    assert type(rows[0]["v"]) is dt.date
+
+
+@pytest.mark.xfail(strict=True, reason="bqemulator 1.4.0 casts NUMERIC to STRING with trailing zeros "
+                   "('24.000'; BigQuery gives '24'), so text keys built from decimals differ")
+def test_numeric_to_string(bq_client: bigquery.Client) -> None:
+    rows = list(bq_client.query("SELECT CAST(CAST('24.50' AS NUMERIC) AS STRING) AS v").result())
+    assert rows[0]["v"] == "24.5"
 
 
 @pytest.mark.xfail(strict=True, reason="crucible-emulator 0.1.0a2 rejects REQUIRED columns in REST "

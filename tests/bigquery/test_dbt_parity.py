@@ -1,0 +1,258 @@
+"""dbt on the BigQuery emulators gives the same report figures as dbt on DuckDB.
+
+The landing fixture of the dbt suite (tests/dbt_project/fixture.py) is built into DuckDB and
+`dbt build` runs there; the same landing rows are then put into each emulator (through
+BigQueryDestination on bqemulator, through DDL + INSERT on crucible, which has no NDJSON loads),
+`dbt build --target bq_emulator` runs twice (the second run takes the incremental MERGE path) and
+every `rpt_*` mart is compared row by row with DuckDB's. The compiled BigQuery SQL of the
+bqemulator run is also put through two syntax gates (sqlglot, sqlfluff).
+
+Slow (several minutes on 2 cores): marked `slow`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from bq_emulators import PROJECT, REPO, Emulator, make_client
+from bq_landing import land_with_destination, land_with_sql, read_duckdb_landing
+from google.cloud import bigquery
+from sqlglot.errors import ErrorLevel
+
+from loader.destinations.bigquery import BigQueryDestination
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+# Known failures on crucible: node unique_id -> why. The test fails if one starts passing (drop it
+# here then) or if anything else fails.
+CRUCIBLE_KNOWN_FAILURES = {
+    "model.procountor.fct_invoices": (
+        "first build: the unconditional CTE `changed_invoices` (changed_invoice_keys() -> "
+        "high_water_mark()) selects from {{ this }}, which does not exist yet; crucible resolves "
+        "every table of the statement (as BigQuery does), bqemulator and DuckDB drop the unused CTE"
+    ),
+    "model.procountor.fct_invoice_lines": "second build: crucible 0.1.0a2 has no DELETE statement "
+    "(the delete_changed_rows pre-hook)",
+    "model.procountor.fct_general_ledger": "second build: crucible 0.1.0a2 has no DELETE statement "
+    "(the delete_changed_rows pre-hook)",
+}
+# Surrogate row ids are text built from typed values (procountor.key): CAST(NUMERIC AS STRING) is
+# '24' on BigQuery, '24.000000' on DuckDB and '24.000' on bqemulator, so ids differ across
+# warehouses by design. The figures are compared; the ids only have to be unique (dbt tests that).
+SURROGATE_SUFFIXES = ("_row_id", "_key")
+
+
+def _load_fixture_module() -> Any:
+    spec = importlib.util.spec_from_file_location("procountor_dbt_fixture", REPO / "tests/dbt_project/fixture.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _dbt(args: list[str], *, target: str, project: Path, profiles: Path, work: Path, name: str,
+         env: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """Run dbt; return its exit code and {unique_id: status} from run_results.json.
+
+    The target is always explicit, so a developer's PROCOUNTOR_DBT_TARGET or default DuckDB file
+    is never touched.
+    """
+    target_path = work / f"target_{name}"
+    cmd = [str(BIN / "dbt"), *args, "--target", target, "--project-dir", str(project),
+           "--profiles-dir", str(profiles), "--target-path", str(target_path),
+           "--log-path", str(work / f"logs_{name}")]
+    full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1",
+                "PROCOUNTOR_DUCKDB_PATH": str(work / "unused.duckdb"), **env}
+    with (work / f"{name}.log").open("a") as log:
+        proc = subprocess.run(cmd, cwd=project, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                              timeout=900, check=False)
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    return proc.returncode, {r["unique_id"]: r["status"] for r in results}
+
+
+def _failed(statuses: dict[str, str]) -> set[str]:
+    return {uid for uid, status in statuses.items() if status in {"error", "fail", "runtime error"}}
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, float | Decimal):
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.tzinfo is None:
+            # bqemulator types DATE_TRUNC(COALESCE(date, date), MONTH) as DATETIME
+            # (test_emulator_gaps.py); BigQuery and DuckDB return a DATE.
+            return value.date().isoformat()
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _rows(columns: list[str], records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return sorted((tuple(_norm(r[c]) for c in columns) for r in records), key=repr)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dbt-parity")
+
+
+@pytest.fixture(scope="module")
+def profiles(work: Path) -> Path:
+    # The committed example profile, so its bq_emulator target is what gets tested.
+    directory = work / "profiles"
+    directory.mkdir()
+    shutil.copyfile(REPO / "profiles.yml.example", directory / "profiles.yml")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def duckdb_reference(work: Path, profiles: Path) -> tuple[Path, dict[str, tuple[list[str], list[tuple]]]]:
+    db = work / "fixture.duckdb"
+    _load_fixture_module().build(str(db))
+    landing = work / "landing.duckdb"
+    shutil.copyfile(db, landing)  # the untouched landing, before dbt adds its schemas
+    code, statuses = _dbt(["build"], target="duckdb", project=REPO, profiles=profiles, work=work, name="duckdb",
+                          env={"PROCOUNTOR_DUCKDB_PATH": str(db)})
+    assert code == 0, f"dbt build on DuckDB failed: {_failed(statuses)} (log: {work / 'duckdb.log'})"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        marts: dict[str, tuple[list[str], list[tuple]]] = {}
+        for schema, table in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_name LIKE 'rpt\\_%' "
+            "ESCAPE '\\' ORDER BY 2").fetchall():
+            cur = con.execute(f'SELECT * FROM "{schema}"."{table}"')
+            all_columns = [d[0] for d in cur.description]
+            columns = [c for c in all_columns if not c.endswith(SURROGATE_SUFFIXES)]
+            records = [dict(zip(all_columns, r, strict=True)) for r in cur.fetchall()]
+            marts[table] = (columns, _rows(columns, records))
+    finally:
+        con.close()
+    assert marts, "no rpt_* marts were built on DuckDB"
+    return landing, marts
+
+
+def _compare_marts(client: bigquery.Client, dataset: str, reference: dict[str, tuple[list[str], list[tuple]]],
+                   skip: set[str]) -> None:
+    built = {t.table_id for t in client.list_tables(dataset)}
+    problems = []
+    for table, (columns, expected) in reference.items():
+        if table in skip:
+            continue
+        if table not in built:
+            problems.append(f"{table}: not built")
+            continue
+        result = client.query(f"SELECT * FROM `{PROJECT}.{dataset}.{table}`").result()
+        got_columns = [f.name for f in result.schema if not f.name.endswith(SURROGATE_SUFFIXES)]
+        if sorted(got_columns) != sorted(columns):
+            problems.append(f"{table}: columns differ: {sorted(set(got_columns) ^ set(columns))}")
+            continue
+        got = _rows(columns, [dict(r.items()) for r in result])
+        if got != expected:
+            missing = [r for r in expected if r not in got][:3]
+            extra = [r for r in got if r not in expected][:3]
+            problems.append(f"{table}: {len(got)} rows vs {len(expected)}; only DuckDB: {missing}; "
+                            f"only BigQuery: {extra}")
+    assert not problems, "\n".join(problems)
+
+
+def _syntax_gates(run_dir: Path) -> None:
+    files = sorted(run_dir.rglob("*.sql"))
+    assert files, f"no compiled SQL under {run_dir}"
+    sqlglot_errors = []
+    for path in files:
+        try:
+            sqlglot.parse(path.read_text(), read="bigquery", error_level=ErrorLevel.RAISE)
+        except sqlglot.errors.SqlglotError as exc:
+            sqlglot_errors.append(f"{path.relative_to(run_dir)}: {str(exc)[:300]}")
+    assert not sqlglot_errors, "sqlglot (read=bigquery) rejects:\n" + "\n".join(sqlglot_errors)
+    proc = subprocess.run(
+        [str(BIN / "sqlfluff"), "parse", "--dialect", "bigquery", "--templater", "raw", str(run_dir)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    unparsable = [line for line in proc.stdout.splitlines() if "unparsable section" in line.lower()]
+    assert proc.returncode == 0 and not unparsable, (
+        "sqlfluff parse --dialect bigquery failed:\n" + "\n".join(unparsable[:20]) + proc.stderr[-2000:]
+    )
+
+
+def test_dbt_on_bqemulator_matches_duckdb(
+    bqemulator: Emulator, duckdb_reference: tuple[Path, dict], work: Path, profiles: Path
+) -> None:
+    landing_db, reference = duckdb_reference
+    dataset_prefix = f"p{uuid.uuid4().hex[:6]}"
+    dest = BigQueryDestination(PROJECT, "raw_procountor", location="US", api_endpoint=bqemulator.endpoint)
+    spool = work / "spool_bqemulator"
+    spool.mkdir()
+    land_with_destination(dest, read_duckdb_landing(landing_db), spool)
+
+    env = {"BQ_ENDPOINT": bqemulator.endpoint, "PROCOUNTOR_BQ_DATASET": dataset_prefix}
+    for run in (1, 2):
+        code, statuses = _dbt(["build"], target="bq_emulator", project=REPO, profiles=profiles,
+                              work=work, name="bqemulator", env=env)
+        assert code == 0, f"dbt build #{run} on bqemulator failed: {sorted(_failed(statuses))} " \
+                          f"(log: {work / 'bqemulator.log'})"
+    run_dir = work / "target_bqemulator" / "run"
+    merged = [p.name for p in run_dir.rglob("*.sql") if re.search(r"\bmerge\s+into\b", p.read_text(), re.I)]
+    assert merged, "the second build did not take the incremental MERGE path"
+
+    _compare_marts(make_client(bqemulator.endpoint, "US"), f"{dataset_prefix}_finance", reference, skip=set())
+    _syntax_gates(run_dir)
+
+
+def _project_without_persist_docs(work: Path) -> Path:
+    """A copy of the dbt project with persist_docs off: crucible rejects tables.patch descriptions."""
+    project = work / "project_crucible"
+    project.mkdir()
+    for name in ("models", "macros", "seeds", "analyses"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, project / name)
+    shutil.copytree(REPO / "tests" / "dbt", project / "tests" / "dbt")
+    text = (REPO / "dbt_project.yml").read_text()
+    patched = re.sub(r"(\+persist_docs:\s*\n\s*relation:\s*)true(\s*\n\s*columns:\s*)true", r"\1false\2false", text)
+    assert patched != text, "dbt_project.yml no longer sets +persist_docs as expected; update this test"
+    (project / "dbt_project.yml").write_text(patched)
+    return project
+
+
+def test_dbt_on_crucible_matches_duckdb(
+    crucible: Emulator, duckdb_reference: tuple[Path, dict], work: Path, profiles: Path
+) -> None:
+    landing_db, reference = duckdb_reference
+    dataset_prefix = f"p{uuid.uuid4().hex[:6]}"
+    client = make_client(crucible.endpoint, "US")
+    land_with_sql(client, "raw_procountor", read_duckdb_landing(landing_db))
+    project = _project_without_persist_docs(work)
+    seen_failing: set[str] = set()
+
+    env = {"BQ_ENDPOINT": crucible.endpoint, "PROCOUNTOR_BQ_DATASET": dataset_prefix}
+    # Compare after each build: the second build's known DELETE failures skip most reports, so the
+    # first build is where crucible checks the report SQL.
+    for run in (1, 2):
+        _code, statuses = _dbt(["build", "--threads", "2"], target="bq_emulator", project=project,
+                               profiles=profiles, work=work, name="crucible", env=env)
+        failed = _failed(statuses)
+        unexpected = failed - set(CRUCIBLE_KNOWN_FAILURES)
+        assert not unexpected, (
+            f"dbt build #{run} on crucible failed: {sorted(unexpected)} (log: {work / 'crucible.log'})"
+        )
+        not_built = {uid.rsplit(".", 1)[1] for uid, s in statuses.items() if s in {"skipped", "error"}}
+        _compare_marts(client, f"{dataset_prefix}_finance", reference, skip=not_built)
+        seen_failing.update(failed)
+    fixed = set(CRUCIBLE_KNOWN_FAILURES) - seen_failing
+    assert not fixed, f"now passing on crucible, drop from CRUCIBLE_KNOWN_FAILURES: {sorted(fixed)}"
