@@ -63,9 +63,13 @@ def test_tokens_expired_by_the_server_mid_run_are_renewed(sb, config, db) -> Non
     "although every /api data request retries the same faults"))
 @pytest.mark.parametrize("nth", [1, 2], ids=["first-sign-in", "renewal-mid-run"])
 def test_a_transient_fault_on_the_token_endpoint_is_retried(sb, config, db, nth: int) -> None:
-    sb.set_token_lifetime(1)
-    sb.set_faults(latency_ms=20, rules=[{"path": "/api/oauth/token", "fault": "503", "nth": nth, "repeat": 1}])
+    sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": "503", "nth": nth, "repeat": 1}])
+    # The second sign-in is forced: the server expires every access token mid-run (→ 401 → renewal).
+    watcher = _when(lambda: total_requests(sb) >= 6, sb.expire_tokens) if nth == 2 else None
     run = run_inprocess("--config", str(config()), "extract")
+    if watcher is not None:
+        watcher.join(1)
+    assert sb.app.ops.faults_served["503"] == 1, "the scripted token fault was not reached"
     assert run.exit_code == 0, run.output
     assert_matches_truth(db, sb)
 
