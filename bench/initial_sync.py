@@ -1,0 +1,93 @@
+"""Initial sync against the sandbox at Procountor's limits: documents/s, requests, % of the rate-limit
+ceiling, the loader's peak RSS and how flat it stays, where the time goes, and a naive baseline
+(one request per document, sequential) measured in the same run on the same sandbox.
+
+    .venv/bin/python bench/initial_sync.py --documents 100000
+    .venv/bin/python bench/initial_sync.py --documents 10000,100000          # RSS flatness across sizes
+    .venv/bin/python bench/initial_sync.py --documents 1000000 --time-limit 300   # a capped 1 M run
+
+Prints figures; it is not a test. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from _harness import mb, naive_baseline, probe_sandbox, run_loader, start_sandbox, write_config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--documents", default="100000", help="invoices in the company; a comma list runs each")
+    parser.add_argument("--rate", type=float, default=60.0, help="the sandbox's rate limit (requests/s)")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--loader-rate", type=float, default=55.0, help="extract.rate_limit of the loader")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--streams", default="invoices,ledger_receipts")
+    parser.add_argument("--naive-seconds", type=float, default=60.0, help="time budget of the naive baseline")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="stop the loader after this many seconds (rates are then over the partial run)")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+
+    streams = [s.strip() for s in args.streams.split(",") if s.strip()]
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-initial-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"rate limit {args.rate:g} req/s, latency {args.latency_ms:g} ms, loader rate {args.loader_rate:g} req/s, "
+          f"{args.workers} workers, streams {','.join(streams)}, workdir {work}")
+    for documents in (int(d) for d in args.documents.split(",")):
+        run_one(documents, streams, args, work / f"d{documents}")
+
+
+def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db")
+    try:
+        print(f"\n== {documents:,} documents: sandbox generated and listening in {sb.started_in:.1f} s, "
+              f"RSS {mb(sb.rss_mb())}")
+        cfg = write_config(work / "procountor.yml", sb, work / "warehouse.duckdb", streams=streams,
+                           rate_limit=args.loader_rate, workers=args.workers, spool_dir=work / "spool")
+        run = run_loader(cfg, sb, time_limit=args.time_limit)
+        partial = args.time_limit is not None and run.exit_code != 0
+        invoices, records = run.records("invoices"), run.records()
+        if partial:  # the JSON summary is not printed for a stopped run: count what reached the sandbox
+            print(f"   loader stopped after {run.wall:.0f} s (time limit); rates below are over that window")
+        elif run.exit_code != 0:
+            print(f"   loader failed (exit {run.exit_code}): {run.stderr[-800:]}")
+            return
+        req_s = run.requests / run.wall
+        per_stream = ", ".join(f"{s['stream']} {s['records']:,}" for s in run.summary.get("streams", []))
+        print(f"   loader: wall {run.wall:.1f} s, {invoices:,} documents, {records:,} records ({per_stream})")
+        if not partial:
+            print(f"   documents/s {invoices / run.wall:.1f}   records/s {records / run.wall:.1f}")
+        print(f"   requests {run.requests:,} ({req_s:.1f} req/s = {100 * req_s / args.rate:.0f} % of the "
+              f"{args.rate:g} req/s ceiling); retries {run.summary.get('retries', {})}")
+        cpu = run.cpu_user + run.cpu_system
+        print(f"   loader CPU {cpu:.1f} s ({100 * cpu / run.wall:.0f} % of one core); sandbox CPU "
+              f"{run.sandbox_cpu:.1f} s ({100 * run.sandbox_cpu / run.wall:.0f} % of one core)")
+        print(f"   loader peak RSS {mb(run.peak_rss_mb)}; RSS over the run (MB) {run.rss_profile()}")
+        for s in run.summary.get("streams", []):
+            print(f"     {s['stream']:<18} {s['records']:>9,} records {s['requests']:>7,} requests "
+                  f"{s['seconds']:>8.1f} s")
+        probe = probe_sandbox(sb)
+        print("   sandbox service time per request (no latency, no limit, sequential): " +
+              ", ".join(f"{k} {v:.0f} ms" for k, v in probe.items()))
+        t0 = time.perf_counter()
+        naive = naive_baseline(sb, args.naive_seconds)
+        print(f"   naive baseline ({time.perf_counter() - t0:.0f} s budget, one request per record, sequential): "
+              f"{naive['records']:,} records, {naive['requests_per_s']:.1f} req/s, "
+              f"{naive['records_per_s']:.1f} records/s")
+        if not partial and records:
+            print(f"   ratio loader ÷ naive: {records / run.wall / naive['records_per_s']:.1f}× records/s; "
+                  f"requests per record {run.requests / records:.3f} vs 1.0")
+    finally:
+        sb.stop()
+
+
+if __name__ == "__main__":
+    main()
