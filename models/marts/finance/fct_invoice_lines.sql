@@ -15,8 +15,9 @@
 
 {#- One row per invoice row. Procountor's rows carry no totals and no account: the net amount is
     quantity x unit price x (1 - row discount) x (1 - invoice discount), net of VAT when the prices
-    include VAT, rounded to cents; VAT = round_half_up(net x VAT % / 100, 2). Accounting-currency
-    amounts divide by the invoice's currency rate (foreign units per one company-currency unit). -#}
+    include VAT (gross x 100 / (100 + VAT %)), rounded half up to cents; VAT = round_half_up(net x VAT % / 100, 2).
+    Accounting-currency amounts divide by the invoice's currency rate (foreign units per one company-currency
+    unit). Every product and quotient is exact (macros/money.sql): no DOUBLE ever touches money. -#}
 
 with
 
@@ -62,9 +63,10 @@ computed as (
         invoices.currency,
         invoices.currency_rate,
         invoices.source_changed_at,
-        {{ round_money(
-            'invoice_rows.quantity * invoice_rows.unit_price'
-            ~ ' * (1 - invoice_rows.discount_percent * 0.01) * (1 - invoices.discount_percent * 0.01)'
+        {{ multiply_money(
+            ['invoice_rows.quantity', 'invoice_rows.unit_price',
+             '100 - invoice_rows.discount_percent', '100 - invoices.discount_percent'],
+            divide_by_power_of_ten=4
         ) }} as line_total_entered,
         invoices.unit_prices_include_vat
     from invoice_rows
@@ -81,7 +83,7 @@ netted as (
         *,
         case
             when unit_prices_include_vat
-                then {{ round_money('line_total_entered / (1 + vat_percent * 0.01)') }}
+                then {{ divide_money('line_total_entered * 100', '100 + vat_percent') }}
             else line_total_entered
         end as net_amount_doc
     from computed
@@ -118,7 +120,7 @@ final as (
         net_amount_doc,
         {{ implied_vat('net_amount_doc', 'vat_percent') }} as vat_amount_doc,
         net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as gross_amount_doc,
-        {{ round_money('net_amount_doc / nullif(currency_rate, 0)') }} as net_amount,
+        {{ divide_money('net_amount_doc', 'currency_rate') }} as net_amount,
         source_changed_at as _source_changed_at
     from netted
 

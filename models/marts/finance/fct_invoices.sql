@@ -209,14 +209,14 @@ final as (
         coalesce(vat_total_doc, lines_vat_amount_doc) as vat_amount_doc,
         coalesce(invoice_total_doc, lines_net_amount_doc + lines_vat_amount_doc, periodic_tax_return_sum) as total_amount_doc,
         coalesce(
-            excluding_vat_total, {{ round_money('lines_net_amount_doc / nullif(currency_rate, 0)') }}
+            excluding_vat_total, {{ divide_money('lines_net_amount_doc', 'currency_rate') }}
         ) as net_amount,
         coalesce(
-            vat_total, {{ round_money('lines_vat_amount_doc / nullif(currency_rate, 0)') }}
+            vat_total, {{ divide_money('lines_vat_amount_doc', 'currency_rate') }}
         ) as vat_amount,
         coalesce(
             invoice_total,
-            {{ round_money('(lines_net_amount_doc + lines_vat_amount_doc) / nullif(currency_rate, 0)') }},
+            {{ divide_money('lines_net_amount_doc + lines_vat_amount_doc', 'currency_rate') }},
             periodic_tax_return_sum
         ) as total_amount,
         paid_amount,

@@ -1,0 +1,88 @@
+{#- Exact money arithmetic (DECISIONLOG: "Exact money").
+
+    DuckDB's DECIMAL / DECIMAL yields a DOUBLE, so round(a / b, 2) can round a half cent the wrong
+    way (1.255 / 1 -> 1.25). These macros never divide decimals: they scale both operands to
+    integers (HUGEINT on DuckDB, NUMERIC on BigQuery), divide with integer division and round half
+    away from zero, as the sandbox's ROUND_HALF_UP and Procountor do. -#}
+
+{#- round_half_away_from_zero(num / den, scale), exact; null when den is 0 or null.
+    num_scale / den_scale: the most decimals num / den can carry (money 2, rates and percentages 6);
+    an operand with more decimals is first rounded to that many. Result: DECIMAL(18, 2) / NUMERIC
+    when scale = 2 (type_money), else DECIMAL(38, scale) / NUMERIC. -#}
+{% macro divide_money(num, den, scale=2, num_scale=2, den_scale=6) -%}
+    {{ return(adapter.dispatch('divide_money', 'procountor')(num, den, scale, num_scale, den_scale)) }}
+{%- endmacro %}
+
+{#- n / d for integers n, d, rounded half away from zero: sign(n) * sign(d) * floor((2|n| + |d|) / (2|d|)).
+    divide_money passes n = num * 10^(num_scale + den_scale + scale) and d = den * 10^(num_scale + den_scale),
+    so the result is num / den in units of 10^-scale. -#}
+{% macro integer_divide_half_up(n, d) -%}
+    {%- set q = procountor.integer_divide('2 * abs(' ~ n ~ ') + abs(' ~ d ~ ')', '2 * abs(' ~ d ~ ')') -%}
+    case when ({{ n }} < 0) != ({{ d }} < 0) then -{{ q }} else {{ q }} end
+{%- endmacro %}
+
+{#- Integer division of non-negative integers (floor). -#}
+{% macro integer_divide(a, b) -%}
+    {{ return(adapter.dispatch('integer_divide', 'procountor')(a, b)) }}
+{%- endmacro %}
+{% macro default__integer_divide(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
+{% macro bigquery__integer_divide(a, b) -%}div({{ a }}, {{ b }}){%- endmacro %}
+
+{% macro default__divide_money(num, den, scale, num_scale, den_scale) -%}
+    {%- set n -%}
+        (cast(cast({{ num }} as decimal(38, {{ num_scale }})) * {{ 10 ** num_scale }} as hugeint) * {{ 10 ** (den_scale + scale) }})
+    {%- endset -%}
+    {%- set d -%}
+        (cast(cast(nullif({{ den }}, 0) as decimal(38, {{ den_scale }})) * {{ 10 ** den_scale }} as hugeint) * {{ 10 ** num_scale }})
+    {%- endset -%}
+    {%- set unit = '1' if scale == 0 else '0.' ~ ('0' * (scale - 1)) ~ '1' -%}
+    cast(
+        cast({{ procountor.integer_divide_half_up(n, d) }} as decimal(38, 0)) * {{ unit }}
+        as {{ procountor.type_money() if scale == 2 else 'decimal(38, ' ~ scale ~ ')' }}
+    )
+{%- endmacro %}
+
+{% macro bigquery__divide_money(num, den, scale, num_scale, den_scale) -%}
+    {%- set n -%}
+        (round(cast({{ num }} as numeric) * {{ 10 ** num_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** (den_scale + scale) }})
+    {%- endset -%}
+    {%- set d -%}
+        (round(cast(nullif({{ den }}, 0) as numeric) * {{ 10 ** den_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** num_scale }})
+    {%- endset -%}
+    ({{ procountor.integer_divide_half_up(n, d) }} / {{ 10 ** scale }})
+{%- endmacro %}
+
+{#- The share of an amount given as a percentage, round_half_away_from_zero(amount * percent / 100, 2),
+    exact (decimal multiplication only). Used for the deductible share of VAT (vatDeductionPercent). -#}
+{% macro percent_of_money(amount_expr, percent_expr) -%}
+    {{ return(adapter.dispatch('percent_of_money', 'procountor')(amount_expr, percent_expr)) }}
+{%- endmacro %}
+{% macro default__percent_of_money(amount_expr, percent_expr) -%}
+    cast(round(cast({{ amount_expr }} as decimal(38, 2)) * cast({{ percent_expr }} as decimal(18, 6)) * 0.01, 2) as {{ procountor.type_money() }})
+{%- endmacro %}
+{% macro bigquery__percent_of_money(amount_expr, percent_expr) -%}
+    round(cast({{ amount_expr }} as numeric) * cast({{ percent_expr }} as numeric) / 100, 2, 'ROUND_HALF_AWAY_FROM_ZERO')
+{%- endmacro %}
+
+{#- round_half_away_from_zero(f1 x f2 x ... / 10^divide_by_power_of_ten, 2), exact: HUGEINT products on
+    DuckDB (each factor at most 6 decimals), BIGNUMERIC on BigQuery (NUMERIC keeps only 9 decimals and
+    a literal like 0.01 would be a FLOAT64 there). E.g. quantity x unit price x (100 - row discount %)
+    x (100 - invoice discount %) / 10^4. -#}
+{% macro multiply_money(factors, divide_by_power_of_ten=0) -%}
+    {{ return(adapter.dispatch('multiply_money', 'procountor')(factors, divide_by_power_of_ten)) }}
+{%- endmacro %}
+{% macro default__multiply_money(factors, divide_by_power_of_ten) -%}
+    {#- DECIMAL products widen past DECIMAL(38) quickly (and then overflow): multiply HUGEINTs at 6 decimals
+        per factor and divide by the power of ten with half-up rounding. -#}
+    {%- set n -%}
+        ({% for f in factors %}cast(cast({{ f }} as decimal(38, 6)) * 1000000 as hugeint){% if not loop.last %} * {% endif %}{% endfor %})
+    {%- endset -%}
+    {%- set d = 10 ** (6 * (factors | length) + divide_by_power_of_ten - 2) -%}
+    cast(cast({{ procountor.integer_divide_half_up(n, d) }} as decimal(38, 0)) * 0.01 as {{ procountor.type_money() }})
+{%- endmacro %}
+{% macro bigquery__multiply_money(factors, divide_by_power_of_ten) -%}
+    cast(round(
+        {%- for f in factors %}cast({{ f }} as bignumeric){% if not loop.last %} * {% endif %}{% endfor %}
+        / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO'
+    ) as numeric)
+{%- endmacro %}
