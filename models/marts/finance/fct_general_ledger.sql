@@ -14,7 +14,8 @@
 }}
 
 {#- One row per ledger receipt transaction of a valid receipt, plus one derived row per implied VAT
-    amount (docs/architecture.md, "Accounting conventions"). Amounts are debit-positive in the company
+    amount (docs/architecture.md, "Accounting conventions") and, for purchase lines with
+    vatDeductionPercent < 100, one derived row with the non-deductible VAT on the line's own account. Amounts are debit-positive in the company
     currency; `amount_natural` is positive on the account's normal side. -#}
 
 with
@@ -100,6 +101,10 @@ entry_lines as (
                 then {{ implied_vat('transactions.accounting_value', 'transactions.vat_percent') }}
             else cast(0 as {{ type_money() }})
         end as implied_vat_amount,
+        -- partial deduction applies to purchase VAT only; null = fully deductible
+        case
+            when transactions.vat_type = 'PURCHASE' then transactions.vat_deduction_percent
+        end as vat_deduction_percent,
         transactions.description,
         transactions.partner_id,
         transactions.accrual_start_date,
@@ -108,9 +113,49 @@ entry_lines as (
 
 ),
 
+entry_lines_split as (
+
+    -- the deductible share of purchase VAT goes to the VAT account, the rest stays on the line's account
+    select
+        *,
+        case
+            when vat_deduction_percent is not null and vat_deduction_percent < 100
+                then {{ percent_of_money('implied_vat_amount', 'vat_deduction_percent') }}
+            else implied_vat_amount
+        end as deductible_vat_amount
+    from entry_lines
+
+),
+
+original_lines as (
+
+    select
+        company_id,
+        receipt_id,
+        transaction_id,
+        line_number,
+        is_derived_vat_line,
+        transaction_type,
+        account_code,
+        amount,
+        vat_percent,
+        vat_type,
+        vat_status,
+        implied_vat_amount,
+        vat_deduction_percent,
+        cast(implied_vat_amount - deductible_vat_amount as {{ type_money() }}) as non_deductible_vat_amount,
+        description,
+        partner_id,
+        accrual_start_date,
+        accrual_end_date
+    from entry_lines_split
+
+),
+
 vat_lines as (
 
-    -- the VAT Procountor posts implicitly: round_half_up(net * vatPercent / 100, 2)
+    -- the VAT Procountor posts implicitly: round_half_up(net * vatPercent / 100, 2), its deductible share
+    -- (all of it unless vatDeductionPercent < 100) on the sales / purchase VAT account
     select
         company_id,
         receipt_id,
@@ -122,25 +167,56 @@ vat_lines as (
             when 'SALES' then '{{ var("procountor_sales_vat_account") }}'
             when 'PURCHASE' then '{{ var("procountor_purchase_vat_account") }}'
         end as account_code,
-        implied_vat_amount as amount,
+        deductible_vat_amount as amount,
         vat_percent,
         vat_type,
         vat_status,
         cast(0 as {{ type_money() }}) as implied_vat_amount,
+        vat_deduction_percent,
+        cast(0 as {{ type_money() }}) as non_deductible_vat_amount,
         description,
         partner_id,
         accrual_start_date,
         accrual_end_date
-    from entry_lines
-    where implied_vat_amount != 0
+    from entry_lines_split
+    where deductible_vat_amount != 0
+
+),
+
+non_deductible_vat_lines as (
+
+    -- the non-deductible share of purchase VAT is a cost on the line's own account
+    select
+        company_id,
+        receipt_id,
+        transaction_id,
+        line_number,
+        true as is_derived_vat_line,
+        'NON_DEDUCTIBLE_VAT' as transaction_type,
+        account_code,
+        cast(implied_vat_amount - deductible_vat_amount as {{ type_money() }}) as amount,
+        vat_percent,
+        vat_type,
+        vat_status,
+        cast(0 as {{ type_money() }}) as implied_vat_amount,
+        vat_deduction_percent,
+        cast(0 as {{ type_money() }}) as non_deductible_vat_amount,
+        description,
+        partner_id,
+        accrual_start_date,
+        accrual_end_date
+    from entry_lines_split
+    where implied_vat_amount - deductible_vat_amount != 0
 
 ),
 
 all_lines as (
 
-    select * from entry_lines
+    select * from original_lines
     union all
     select * from vat_lines
+    union all
+    select * from non_deductible_vat_lines
 
 ),
 
@@ -148,7 +224,11 @@ joined as (
 
     select
         {{ key(['all_lines.company_id', 'all_lines.receipt_id', 'all_lines.line_number']) }}
-        || case when all_lines.is_derived_vat_line then '-vat' else '' end as gl_entry_id,
+        || case all_lines.transaction_type
+            when 'IMPLIED_VAT' then '-vat'
+            when 'NON_DEDUCTIBLE_VAT' then '-vat-nondeductible'
+            else ''
+        end as gl_entry_id,
         {{ key(['all_lines.company_id', 'all_lines.receipt_id']) }} as receipt_key,
         all_lines.company_id,
         all_lines.receipt_id,
@@ -165,6 +245,8 @@ joined as (
         all_lines.vat_type,
         coalesce(all_lines.vat_status, valid_receipts.vat_status) as vat_status,
         all_lines.implied_vat_amount,
+        all_lines.vat_deduction_percent,
+        all_lines.non_deductible_vat_amount,
         all_lines.description,
         coalesce(all_lines.partner_id, valid_receipts.partner_id) as partner_id,
         all_lines.accrual_start_date,
@@ -219,6 +301,8 @@ final as (
         vat_type,
         vat_status,
         implied_vat_amount,
+        vat_deduction_percent,
+        non_deductible_vat_amount,
         description,
         partner_id,
         accrual_start_date,
