@@ -1,5 +1,8 @@
 {#- One row per bank statement event (incoming positive, outgoing negative), with the statement and
-    the bank account; `invoice_id` links events allocated to an invoice. -#}
+    the bank account; `invoice_id` links events allocated to an invoice. Child events (the parts of a
+    parent event, e.g. a salary run) have their own rows with parent_event_id; the parent carries the
+    amount on the statement, so `amount` is 0 on child rows and `event_amount` holds each row's own sum:
+    sum(amount) over any set of rows never double counts (DECISIONLOG: "Bank statement child events"). -#}
 
 with
 
@@ -36,8 +39,12 @@ final as (
         events.pay_date,
         events.value_date,
         {{ month_start('coalesce(events.value_date, events.pay_date)') }} as value_month,
-        events.amount,
+        case when events.is_child_event then cast(0 as {{ type_money() }}) else events.amount end as amount,
+        events.amount as event_amount,
         events.amount > 0 as is_incoming,
+        events.parent_event_id,
+        events.is_child_event,
+        events.child_event_count,
         events.counterparty_name,
         events.counterparty_account_number,
         events.explanation_code,

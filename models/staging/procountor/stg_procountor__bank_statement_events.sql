@@ -1,3 +1,9 @@
+{#- Bank statement events: the statement's top-level events (bank_statements.events) and their child
+    events (events[].event: e.g. the parts of a salary run or a batch payment), one row each.
+    Child rows carry parent_event_id. The parent carries the whole amount on the statement; the children
+    split it (DECISIONLOG: "Bank statement child events"), so never sum parents and children together:
+    use is_child_event. Grandchildren are not unnested (Procountor and the sandbox nest one level). -#}
+
 with
 
 source as (
@@ -7,16 +13,80 @@ source as (
 
 ),
 
-unnested as (
+top_level as (
 
     select
         source._company_id as company_id,
         cast(source._record_id as {{ type_int() }}) as bank_statement_id,
         {{ json_str('source._data', '$.accountNumber') }} as bank_account_number,
         {{ json_str('source._data', '$.currency') }} as currency,
+        {{ json_array_index('ev') }} as event_index,
         {{ json_array_value('ev') }} as event_json
     from source
     {{ unnest_json_array('source._data', '$.events', 'ev') }}
+
+),
+
+children as (
+
+    select
+        top_level.company_id,
+        top_level.bank_statement_id,
+        top_level.bank_account_number,
+        top_level.currency,
+        top_level.event_index,
+        {{ json_int('top_level.event_json', '$.id') }} as parent_event_id,
+        {{ json_array_index('child') }} as child_index,
+        {{ json_array_value('child') }} as event_json
+    from top_level
+    {{ unnest_json_array('top_level.event_json', '$.event', 'child') }}
+
+),
+
+child_counts as (
+
+    select
+        company_id,
+        bank_statement_id,
+        event_index,
+        count(*) as child_event_count
+    from children
+    group by 1, 2, 3
+
+),
+
+all_events as (
+
+    select
+        top_level.company_id,
+        top_level.bank_statement_id,
+        top_level.bank_account_number,
+        top_level.currency,
+        top_level.event_index,
+        cast(null as {{ type_int() }}) as child_index,
+        cast(null as {{ type_int() }}) as parent_event_id,
+        coalesce(child_counts.child_event_count, 0) as child_event_count,
+        top_level.event_json
+    from top_level
+    left join child_counts
+        on
+            top_level.company_id = child_counts.company_id
+            and top_level.bank_statement_id = child_counts.bank_statement_id
+            and top_level.event_index = child_counts.event_index
+
+    union all
+
+    select
+        company_id,
+        bank_statement_id,
+        bank_account_number,
+        currency,
+        event_index,
+        child_index,
+        parent_event_id,
+        0 as child_event_count,
+        event_json
+    from children
 
 ),
 
@@ -26,6 +96,11 @@ final as (
         company_id,
         {{ json_int('event_json', '$.id') }} as bank_statement_event_id,
         bank_statement_id,
+        parent_event_id,
+        parent_event_id is not null as is_child_event,
+        child_event_count,
+        event_index + 1 as event_position,
+        child_index + 1 as child_position,
         bank_account_number,
         currency,
         {{ json_date('event_json', '$.payDate') }} as pay_date,
@@ -39,7 +114,7 @@ final as (
         nullif({{ json_str('event_json', '$.reference') }}, '') as reference,
         coalesce({{ json_bool('event_json', '$.allocated') }}, false) as is_allocated,
         {{ json_int('event_json', '$.invoiceId') }} as invoice_id
-    from unnested
+    from all_events
 
 )
 
