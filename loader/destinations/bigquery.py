@@ -464,6 +464,23 @@ class BigQueryDestination(Destination):
             raise
         return (r["_record_id"] for r in rows)
 
+    def ids_changed_since(self, company_id: int, stream: str, cursor: str) -> Iterator[str]:
+        """Ids of live rows whose `_cursor_value` (text, same format as `cursor`) is at or after it."""
+        table = self.tables.ref(check_stream(stream))
+        try:
+            rows = self._query(
+                f"SELECT _record_id FROM {table} WHERE _company_id = @c AND NOT _is_deleted"
+                " AND _cursor_value >= @cursor ORDER BY _record_id",
+                [bigquery.ScalarQueryParameter("c", "INT64", company_id),
+                 bigquery.ScalarQueryParameter("cursor", "STRING", cursor)],
+                stream=stream,
+            )
+        except DestinationError:
+            if not self._table_exists(stream):
+                return iter(())
+            raise
+        return (r["_record_id"] for r in rows)
+
     def lookup_ids(
         self, company_id: int, stream: str, field: str, values: Iterable[str]
     ) -> list[tuple[str, str]]:
