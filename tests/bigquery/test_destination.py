@@ -281,3 +281,25 @@ def test_landing_table_layout(destination: BigQueryDestination, bq_client: bigqu
     assert table.schema[2].field_type == "STRING"  # _data: text, so decimals survive
     assert table.time_partitioning is not None and table.time_partitioning.field == "_loaded_at"
     assert table.clustering_fields == ["_company_id", "_record_id"]
+
+
+def test_ids_changed_since(destination: BigQueryDestination, spool_dir: Path) -> None:
+    records = [invoice(1, version="2026-01-01T10:00:00"), invoice(2, version="2026-02-01T10:00:00"),
+               invoice(3, version="2026-03-01T10:00:00")]
+    destination.commit_stream(commit([write_spool(spool_dir, "a", COMPANY, records)], sync_id="s1",
+                                     deleted=[]))
+    destination.commit_stream(commit([], sync_id="s2", deleted=["3"]))
+    assert sorted(destination.ids_changed_since(COMPANY, "invoices", "2026-02-01T10:00:00")) == ["2"]
+    assert list(destination.ids_changed_since(COMPANY, "never_landed", "2026")) == []
+
+
+def test_lookup_ids_and_get_records(destination: BigQueryDestination, spool_dir: Path) -> None:
+    records = [{"id": 1, "invoiceId": 500}, {"id": 2, "invoiceId": 501}, {"id": 3, "invoiceId": 500}]
+    destination.commit_stream(commit([write_spool(spool_dir, "a", COMPANY, records, cursor_key=None)],
+                                     sync_id="s1", stream="payment_events"))
+    assert sorted(destination.lookup_ids(COMPANY, "payment_events", "invoiceId", ["500", "999"])) == [
+        ("500", "1"), ("500", "3")]
+    got = destination.get_records(COMPANY, "payment_events", ["2", "404"])
+    assert list(got) == ["2"] and json.loads(got["2"])["invoiceId"] == 501
+    assert destination.lookup_ids(COMPANY, "never_landed", "invoiceId", ["1"]) == []
+    assert destination.get_records(COMPANY, "never_landed", ["1"]) == {}
