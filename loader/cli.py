@@ -257,4 +257,9 @@ def _register_subcommands() -> None:
     register(main)
 
 
-_register_subcommands()
+if __name__ == "__main__":  # `python -m loader.cli`: run the importable module, subcommands and all
+    from loader.cli import main as _main
+
+    _main()
+else:
+    _register_subcommands()

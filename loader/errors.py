@@ -34,6 +34,13 @@ class DestinationError(LoaderError):
     kind = "destination"
 
 
+class SpoolError(LoaderError):
+    """The local spool directory cannot be written (disk full, no permission)."""
+
+    exit_code = 5
+    kind = "spool"
+
+
 class SchemaDriftError(LoaderError):
     """New fields appeared and `--fail-on-drift` was given."""
 

@@ -110,6 +110,8 @@ class Extractor:
         self.tz = ZoneInfo(self.x.api_timezone)
         self.sync_id = uuid.uuid4().hex
         self.ctx = _Context()
+        # With --fail-on-drift nothing is committed until every stream was read without drift.
+        self._deferred: list[tuple[StreamResult, StreamCommit]] = []
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -118,7 +120,10 @@ class Extractor:
         if not isinstance(company, dict) or company.get("id") is None:
             raise ApiError("GET /company answered without a company id")
         self.company = company
-        self.company_id = int(company["id"])
+        try:
+            self.company_id = int(company["id"])
+        except (TypeError, ValueError):
+            raise ApiError(f"GET /company answered a company id we cannot read: {company.get('id')!r}") from None
         self.ctx.company_currency = str(company.get("companyCurrency") or "EUR")
         self.signpost = self._signpost()
         self.echo(f"company {self.company_id} ({secrets.redact(str(company.get('name', '')))}), "
@@ -135,7 +140,13 @@ class Extractor:
             except LeaseHeldError as exc:
                 raise LeaseError(f"another run of this connection is in progress: {exc}") from None
             self.dest.start_run(run)
-        spool_root = Path(self.x.spool_dir) / self.sync_id
+        company_spool = Path(self.x.spool_dir) / str(self.company_id)
+        if not self.dry_run and company_spool.exists():
+            # We hold the lease: any other spool of this company belongs to a run that died.
+            for stale in company_spool.iterdir():
+                shutil.rmtree(stale, ignore_errors=True)
+        spool_root = company_spool / self.sync_id
+        self.spool_root = spool_root
         error: BaseException | None = None
         try:
             with ThreadPoolExecutor(max_workers=self.x.workers, thread_name_prefix="detail") as pool:
@@ -144,8 +155,10 @@ class Extractor:
                     results.append(self._run_stream(sel, spool_root))
             drift = {r.stream: r.new_fields for r in results if r.new_fields}
             if drift and self.fail_on_drift:
-                raise SchemaDriftError("new fields appeared in the API (not loaded): " +
+                raise SchemaDriftError("new fields appeared in the API; nothing was written: " +
                                        "; ".join(f"{s}: {', '.join(f)}" for s, f in drift.items()))
+            for result, commit in self._deferred:
+                self._commit(result, commit)
         except BaseException as exc:
             error = exc
             raise
@@ -218,15 +231,23 @@ class Extractor:
                 mode="replace" if (full and spec.kind not in ("exchange_rates", "reports")) else "merge",
                 state=new_state, deleted_ids=deleted, seen_fields=result.new_fields,
             )
-            cr = self.dest.commit_stream(commit)
-            result.inserted, result.updated, result.unchanged, result.deleted = (
-                cr.inserted, cr.updated, cr.unchanged, cr.deleted)
+            if self.fail_on_drift:
+                self._deferred.append((result, commit))
+            else:
+                self._commit(result, commit)
         result.requests = self.client.request_count - req0
         result.seconds = round(time.monotonic() - t0, 3)
         self.echo(f"  {spec.name:<24} {result.mode:<11} {result.records:>8} records  "
                   f"+{result.inserted} ~{result.updated} -{result.deleted}  "
                   f"{result.requests} requests  {result.seconds:.1f}s")
         return result
+
+    def _commit(self, result: StreamResult, commit: StreamCommit) -> None:
+        cr = self.dest.commit_stream(commit)
+        result.inserted, result.updated, result.unchanged, result.deleted = (
+            cr.inserted, cr.updated, cr.unchanged, cr.deleted)
+        # A long run keeps its lease alive at every commit (the TTL bounds a dead run, not a slow one).
+        self.dest.acquire_lease(self.company_id, self.sync_id, self.x.lease_ttl_seconds)
 
     # -- list endpoints --------------------------------------------------------------------------
     def _variants(self, sel: StreamSelection) -> list[dict[str, str]]:
@@ -246,7 +267,7 @@ class Extractor:
             if not full:
                 cursor = datetime.strptime(state["cursor"], TS_FORMAT)  # type: ignore[index]
                 window_start = cursor - timedelta(minutes=self.x.overlap_minutes)
-                sweep = spec.sweep == "full" or self._sweep_due(state)
+                sweep = spec.sweep != "none" and (spec.sweep == "full" or self._sweep_due(state))
                 if (not sweep or spec.detail_path) and not sweep:
                     params[spec.version_params[0]] = window_start.strftime(TS_FORMAT)
                     params[spec.version_params[1]] = self.signpost.strftime(TS_FORMAT)
@@ -368,16 +389,26 @@ class Extractor:
         return []
 
     # -- children of invoices ----------------------------------------------------------------------
-    def _parent_ids(self, sel: StreamSelection, full: bool) -> list[str]:
+    def _parent_ids(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool) -> list[str]:
+        """The parent records whose children must be read again.
+
+        This run's parent records, plus every parent the warehouse holds that changed since this
+        stream last committed: if a run died after the parent's commit but before ours, those
+        parents are still picked up."""
         parent = sel.spec.parent or ""
-        if full or parent not in self.ctx.changed_ids:
-            return sorted(self.dest.live_ids(self.company_id, parent), key=_id_sort) if not self.dry_run else []
-        return sorted(self.ctx.changed_ids[parent], key=_id_sort)
+        ids = set(self.ctx.changed_ids.get(parent, set()))
+        if not self.dry_run:
+            if full or not state or not state.get("cursor"):
+                ids.update(self.dest.live_ids(self.company_id, parent))
+            else:
+                since = datetime.strptime(state["cursor"], TS_FORMAT) - timedelta(minutes=self.x.overlap_minutes)
+                ids.update(self.dest.ids_changed_since(self.company_id, parent, since.strftime(TS_FORMAT)))
+        return sorted(ids, key=_id_sort)
 
     def _fanout_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
                        writer: SpoolWriter, new_state: dict[str, Any], result: StreamResult) -> list[str]:
         spec = sel.spec
-        parent_ids = self._parent_ids(sel, full)
+        parent_ids = self._parent_ids(sel, state, full)
         batches = [parent_ids[i: i + spec.detail_batch] for i in range(0, len(parent_ids), spec.detail_batch)]
 
         def fetch(batch: list[str]) -> list[dict[str, Any]]:
@@ -399,7 +430,7 @@ class Extractor:
     def _exchange_rate_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
                               writer: SpoolWriter, new_state: dict[str, Any], result: StreamResult) -> list[str]:
         spec = sel.spec
-        pairs = self._currency_days()
+        pairs = self._currency_days(self._parent_ids(sel, state, full))
 
         def fetch(pair: tuple[str, str]) -> list[dict[str, Any]]:
             currency, day = pair
@@ -418,23 +449,31 @@ class Extractor:
         new_state["cursor"] = self.signpost.strftime(TS_FORMAT)
         return []
 
-    def _currency_days(self) -> set[tuple[str, str]]:
-        """Foreign currencies and invoice days of the invoices read in this run."""
-        path = None
-        for p in (Path(self.x.spool_dir) / self.sync_id).glob("invoices.jsonl"):
-            path = p
-        if path is None or not path.exists():
-            return set()
+    def _currency_days(self, invoice_ids: list[str]) -> set[tuple[str, str]]:
+        """Foreign currencies and invoice days of the given invoices (this run's spool first)."""
         from loader import exact_json
 
         pairs: set[tuple[str, str]] = set()
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                data = exact_json.loads(exact_json.loads(line)["_data"])
-                currency = (data.get("paymentInfo") or {}).get("currency")
-                day = data.get("date")
-                if currency and day and currency != self.ctx.company_currency:
-                    pairs.add((str(currency), str(day)))
+
+        def note(data: dict[str, Any]) -> None:
+            currency = (data.get("paymentInfo") or {}).get("currency")
+            day = data.get("date")
+            if currency and day and currency != self.ctx.company_currency:
+                pairs.add((str(currency), str(day)))
+
+        wanted = set(invoice_ids)
+        spool = self.spool_root / "invoices.jsonl"
+        if spool.exists():
+            with open(spool, encoding="utf-8") as fh:
+                for line in fh:
+                    row = exact_json.loads(line)
+                    wanted.discard(row["_record_id"])
+                    note(exact_json.loads(row["_data"]))
+        if wanted and not self.dry_run:
+            ordered = sorted(wanted, key=_id_sort)
+            for i in range(0, len(ordered), 5000):
+                for text in self.dest.get_records(self.company_id, "invoices", ordered[i: i + 5000]).values():
+                    note(exact_json.loads(text))
         return pairs
 
     # -- Procountor's own reports, for reconciliation ----------------------------------------------

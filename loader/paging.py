@@ -89,7 +89,14 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iter
         records = records_of(spec, body)
         if not records:
             return
-        ids = [int(r[spec.primary_key]) for r in records]
+        ids = []
+        for r in records:
+            try:
+                ids.append(int(r[spec.primary_key]))
+            except (KeyError, TypeError, ValueError):
+                value = r.get(spec.primary_key) if isinstance(r, dict) else r
+                raise ApiError(f"{spec.path}: a listed record has no numeric {spec.primary_key!r} "
+                               f"(got {str(value)[:40]!r}); cannot page through it by id") from None
         if previous is not None and min(ids) <= previous:
             raise KeysetIgnored
         total_seen += len(records)

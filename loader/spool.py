@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from loader import exact_json
+from loader.errors import ApiError, SpoolError
 from loader.projection import Trie, project_collect
 
 
@@ -18,8 +20,11 @@ class SpoolWriter:
     def __init__(self, path: Path, company_id: int, trie: Trie, primary_key: str,
                  cursor_field: str | None, key_fields: tuple[str, ...] = ()) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise self._error(exc) from None
         self.company_id = company_id
         self.trie = trie
         self.primary_key = primary_key
@@ -30,13 +35,20 @@ class SpoolWriter:
         self.seen_fields: set[str] = set()  # paths the API sent that the selection dropped
         self.on_write: Callable[[int], None] | None = None
 
+    def _error(self, exc: OSError) -> SpoolError:
+        return SpoolError(f"cannot write the spool file {self.path} ({exc.strerror or exc}); free space there "
+                          "or point extract.spool_dir at a larger disk. Nothing of this stream was committed.")
+
     def record_id(self, record: dict[str, Any], fallback: str | None = None) -> str:
+        if not isinstance(record, dict):
+            raise ApiError(f"the API answered a record that is not a JSON object: {str(record)[:80]!r}")
         if self.key_fields:
             return ":".join(str(record.get(k)) for k in self.key_fields)
         if self.primary_key:
             value = record.get(self.primary_key)
-            if value is None:
-                raise ValueError(f"a record has no {self.primary_key!r}")
+            if value is None or isinstance(value, dict | list) or value == "":
+                raise ApiError(f"the API answered a record without its {self.primary_key!r}; "
+                               "cannot land it without its original id")
             return str(value)
         return fallback or "current"
 
@@ -52,8 +64,11 @@ class SpoolWriter:
             "_cursor_value": None if cursor is None else str(cursor),
             "_extracted_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
         }
-        self._fh.write(exact_json.dumps(row))
-        self._fh.write("\n")
+        try:
+            self._fh.write(exact_json.dumps(row))
+            self._fh.write("\n")
+        except OSError as exc:
+            raise self._error(exc) from None
         self.count += 1
         self.ids.add(rid)
         if self.on_write is not None and self.count % 200 == 0:
@@ -62,6 +77,11 @@ class SpoolWriter:
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError as exc:
+                raise self._error(exc) from None
+            finally:
+                with contextlib.suppress(OSError):
+                    self._fh.close()

@@ -27,6 +27,7 @@ INVOICEABLE_HINT = (
     "Company info → Usage settings → Integration settings). A company administrator must switch it on."
 )
 REFRESH_MARGIN_SECONDS = 60
+TOKEN_ATTEMPTS = 6
 
 
 class TokenStore(Protocol):
@@ -106,7 +107,7 @@ class Token:
         return time.monotonic() < self.expires_at
 
 
-def _token_error(resp: requests.Response) -> AuthError:
+def _token_error(resp: requests.Response, grant: str = "client_credentials") -> AuthError:
     try:
         body: Any = resp.json()
     except ValueError:
@@ -114,6 +115,11 @@ def _token_error(resp: requests.Response) -> AuthError:
     text = json.dumps(body)[:500] if body else resp.text[:200]
     detail = secrets.redact(text)
     lowered = detail.lower()
+    if "invalid_grant" in lowered and grant in ("refresh_token", "authorization_code"):
+        return AuthError(
+            f"Procountor no longer accepts the stored refresh token or code (HTTP {resp.status_code}: "
+            f"{detail}); it was revoked or has expired. Sign in again with `procountor-loader auth login`."
+        )
     if resp.status_code == 404:
         return AuthError(
             f"the token endpoint was not found ({resp.url.split('?')[0]}): check PROCOUNTOR_BASE_URL — "
@@ -154,14 +160,27 @@ class Authenticator:
                 self._token = None
 
     def _post(self, form: dict[str, str]) -> dict[str, Any]:
-        try:
-            resp = requests.post(self.token_url, data=form, timeout=self.timeout,
-                                 headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise AuthError(f"cannot reach the token endpoint {self.token_url}: "
-                            f"{secrets.redact(str(exc))}") from None
+        # The token endpoint fails transiently like any other (429, 5xx, resets): retry those with
+        # backoff; a refusal (400/401/403) is final.
+        resp = None
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                resp = requests.post(self.token_url, data=form, timeout=self.timeout,
+                                     headers={"Accept": "application/json"})
+            except requests.RequestException as exc:
+                if attempt == TOKEN_ATTEMPTS:
+                    raise AuthError(f"cannot reach the token endpoint {self.token_url}: "
+                                    f"{secrets.redact(str(exc))}") from None
+                time.sleep(min(8.0, 0.25 * 2 ** attempt))
+                continue
+            if resp.status_code in (429, 500, 502, 503, 504) and attempt < TOKEN_ATTEMPTS:
+                retry_after = resp.headers.get("Retry-After", "")
+                time.sleep(float(retry_after) if retry_after.isdigit() else min(8.0, 0.25 * 2 ** attempt))
+                continue
+            break
+        assert resp is not None
         if resp.status_code != 200:
-            raise _token_error(resp)
+            raise _token_error(resp, form.get("grant_type", ""))
         try:
             body = resp.json()
             token = body["access_token"]

@@ -117,6 +117,10 @@ class Destination(abc.ABC):
         """Ids of the stream's rows that are not tombstoned (for the deletion sweep)."""
 
     @abc.abstractmethod
+    def ids_changed_since(self, company_id: int, stream: str, cursor: str) -> Iterator[str]:
+        """Ids of live rows whose `_cursor_value` is at or after `cursor` (same text format)."""
+
+    @abc.abstractmethod
     def lookup_ids(self, company_id: int, stream: str, field: str, values: Iterable[str]) -> list[tuple[str, str]]:
         """(value, record id) of live rows whose top-level JSON `field` (as text) is in `values`.
 

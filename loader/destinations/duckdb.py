@@ -14,7 +14,7 @@ import duckdb
 
 from loader import exact_json
 from loader.destinations.base import CommitResult, Destination, LeaseHeldError, RunRecord, StreamCommit
-from loader.errors import ConfigError, DestinationError
+from loader.errors import ConfigError, DestinationError, LeaseError
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -39,6 +39,12 @@ class DuckDBDestination(Destination):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                # DuckDB allows one writing process: another run (or a dbt build) has the file open.
+                raise LeaseError(f"another process is writing to {self.path} (another run of this "
+                                 "connection, or dbt); try again when it has finished") from None
+            raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
         except (duckdb.Error, OSError) as exc:
             raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
         self.con.execute("SET TimeZone='UTC'")
@@ -204,6 +210,14 @@ class DuckDBDestination(Destination):
         table = f"{self.schema}.{check_identifier(stream, 'stream')}"
         cur = self.con.execute(f"SELECT _record_id FROM {table} WHERE _company_id = ? AND NOT _is_deleted "
                                "ORDER BY _record_id", [company_id])
+        while batch := cur.fetchmany(10_000):
+            for (rid,) in batch:
+                yield rid
+
+    def ids_changed_since(self, company_id: int, stream: str, cursor: str) -> Iterator[str]:
+        table = f"{self.schema}.{check_identifier(stream, 'stream')}"
+        cur = self.con.execute(f"SELECT _record_id FROM {table} WHERE _company_id = ? AND NOT _is_deleted "
+                               "AND _cursor_value >= ?", [company_id, cursor])
         while batch := cur.fetchmany(10_000):
             for (rid,) in batch:
                 yield rid

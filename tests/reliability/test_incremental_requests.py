@@ -12,12 +12,6 @@ from tests.reliability.harness import assert_matches_truth, extract_ok, write_co
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/extract.py _list_stream: `sweep = spec.sweep == 'full' or self._sweep_due(state)` also applies to "
-    "streams with sweep='none' (invoices, business_partners, products); their state never gets last_sweep_at, "
-    "so _sweep_due is always True and every incremental run drops the version window and lists the whole "
-    "stream again (99 list requests per run at 20 k invoices, ~5 000 at 1 M). Fix: "
-    "`sweep = spec.sweep != 'none' and (spec.sweep == 'full' or self._sweep_due(state))`"))
 def test_an_incremental_run_without_changes_does_not_list_every_invoice(tmp_path: Path) -> None:
     with SandboxServer(SandboxConfig(seed=11, documents=650, rate_limit=0)) as sb:
         db = tmp_path / "warehouse.duckdb"

@@ -145,10 +145,6 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(sb, config, db, tmp_p
     assert killed >= 10, log
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/extract.py Extractor.run only removes its own spool dir (spool_dir/<sync_id>) in `finally`; a "
-    "killed run's directory, holding every record it had fetched, is never cleaned up by later runs "
-    "(disk leak, and records removed by `forget` may survive in it)"))
 def test_spool_files_of_a_killed_run_are_cleaned_up_by_the_next_run(sb, config, db, tmp_path: Path) -> None:
     sb.set_faults(latency_ms=15)
     cfg = config(extract={"lease_ttl_seconds": 1})
@@ -189,10 +185,6 @@ def _start_background_run(cfg: Path, cwd: Path, sb) -> subprocess.Popen:  # type
     return proc
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/destinations/duckdb.py DuckDBDestination.__init__: the first run keeps the DuckDB file open, so "
-    "a second process cannot open it and fails with exit 5 'cannot open the DuckDB file … Could not set "
-    "lock on file' instead of the lease's exit 7 'another run of this connection is in progress'"))
 def test_a_second_concurrent_run_in_another_process_exits_7(sb, config, db, tmp_path: Path) -> None:
     sb.set_faults(latency_ms=60)
     cfg = config()
@@ -240,10 +232,6 @@ def test_a_second_concurrent_run_in_the_same_process_exits_7(sb, config, db, tmp
     assert leases(db) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/extract.py takes the lease once (acquire_lease with lease_ttl_seconds) and never renews it; "
-    "destinations/duckdb.py acquire_lease hands an expired lease to a second run, so a run that lasts "
-    "longer than lease_ttl_seconds runs concurrently with the next one"))
 def test_a_live_run_keeps_its_lease_past_the_ttl(sb, config, db, tmp_path: Path) -> None:
     from loader.config import load_config
     from loader.connect import api_client, destination
@@ -271,11 +259,6 @@ def test_a_live_run_keeps_its_lease_past_the_ttl(sb, config, db, tmp_path: Path)
     assert second.exit_code == 7, second.output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "`python -m loader.cli` dies with ImportError (circular import): loader/cli.py runs "
-    "_register_subcommands() at import; as __main__ it imports loader.commands_data, which imports "
-    "loader.cli again (a second module object) whose own registration re-imports the half-initialised "
-    "loader.commands_data. Fix: add loader/__main__.py calling loader.cli.main, or register lazily"))
 def test_python_dash_m_loader_cli_starts(tmp_path: Path) -> None:
     from tests.reliability.harness import PYTHON
 
@@ -351,10 +334,6 @@ def test_a_full_spool_disk_fails_cleanly_and_the_rerun_completes(sb, config, db,
     assert_matches_truth(db, sb)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/spool.py SpoolWriter.write/close let a raw OSError(ENOSPC) escape; cli.handle_errors prints "
-    "'unexpected error: OSError: [Errno 28] No space left on device' (exit 1) without naming extract.spool_dir "
-    "and without the documented 'error (<kind>): <what to do>' line"))
 def test_a_full_spool_disk_names_the_spool_dir(sb, config, db, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     _simulated_full_disk(monkeypatch)

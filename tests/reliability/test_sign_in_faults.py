@@ -57,10 +57,6 @@ def test_tokens_expired_by_the_server_mid_run_are_renewed(sb, config, db) -> Non
     assert_matches_truth(db, sb)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/client/auth.py Authenticator._post does not retry: one 503/429/reset on the token endpoint "
-    "(first sign-in or a renewal mid-run) aborts the whole run with exit 3 'sign-in failed (HTTP 503)', "
-    "although every /api data request retries the same faults"))
 @pytest.mark.parametrize("nth", [1, 2], ids=["first-sign-in", "renewal-mid-run"])
 def test_a_transient_fault_on_the_token_endpoint_is_retried(sb, config, db, nth: int) -> None:
     sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": "503", "nth": nth, "repeat": 1}])
@@ -104,10 +100,6 @@ def test_a_revoked_refresh_token_exits_3_and_changes_nothing(sb, config, db, tmp
     assert snapshot(db, include_volatile=True) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader/client/auth.py _token_error: an invalid_grant (HTTP 400) for a revoked/expired refresh token "
-    "is reported as 'the client id, client secret, API key or refresh token was not accepted' plus the "
-    "invoiceable-API-clients hint; it never tells the user to run `procountor-loader auth login` again"))
 def test_a_revoked_refresh_token_says_to_sign_in_again(sb, config, db, tmp_path: Path) -> None:
     cfg, _ = _oauth_config(config, sb, tmp_path)
     sb.revoke_tokens(company_index=0)
