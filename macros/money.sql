@@ -1,9 +1,9 @@
 {#- Exact money arithmetic (DECISIONLOG: "Exact money").
 
     DuckDB's DECIMAL / DECIMAL yields a DOUBLE, so round(a / b, 2) can round a half cent the wrong
-    way (1.255 / 1 -> 1.25). These macros never divide decimals: they scale both operands to
-    integers (HUGEINT on DuckDB, NUMERIC on BigQuery), divide with integer division and round half
-    away from zero, as the sandbox's ROUND_HALF_UP and Procountor do. -#}
+    way (2.51 / 2 -> 1.25). On DuckDB these macros never divide decimals: they scale the operands to
+    HUGEINTs, divide with integer division and round half away from zero, as the sandbox's
+    ROUND_HALF_UP and Procountor do. BigQuery's NUMERIC arithmetic is exact to 9 decimals. -#}
 
 {#- round_half_away_from_zero(num / den, scale), exact; null when den is 0 or null.
     num_scale / den_scale: the most decimals num / den can carry (money 2, rates and percentages 6);
@@ -43,13 +43,11 @@
 {%- endmacro %}
 
 {% macro bigquery__divide_money(num, den, scale, num_scale, den_scale) -%}
-    {%- set n -%}
-        (round(cast({{ num }} as numeric) * {{ 10 ** num_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** (den_scale + scale) }})
-    {%- endset -%}
-    {%- set d -%}
-        (round(cast(nullif({{ den }}, 0) as numeric) * {{ 10 ** den_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** num_scale }})
-    {%- endset -%}
-    ({{ procountor.integer_divide_half_up(n, d) }} / {{ 10 ** scale }})
+    {#- BigQuery divides NUMERIC exactly to 9 decimals, so an exact half cent (2.51 / 2 = 1.255) rounds
+        right. Only a quotient within 5e-10 of a half cent, not on it, could round twice; with money
+        (2 decimals) over a divisor of 6 decimals that needs |den| > 2 (DECISIONLOG "Exact money"). No
+        integer scaling here: NUMERIC has 29 integer digits and the emulators fewer. -#}
+    round(cast({{ num }} as numeric) / cast(nullif({{ den }}, 0) as numeric), {{ scale }}, 'ROUND_HALF_AWAY_FROM_ZERO')
 {%- endmacro %}
 
 {#- The share of an amount given as a percentage, round_half_away_from_zero(amount * percent / 100, 2),
@@ -65,8 +63,8 @@
 {%- endmacro %}
 
 {#- round_half_away_from_zero(f1 x f2 x ... / 10^divide_by_power_of_ten, 2), exact: HUGEINT products on
-    DuckDB (each factor at most 6 decimals), BIGNUMERIC on BigQuery (NUMERIC keeps only 9 decimals and
-    a literal like 0.01 would be a FLOAT64 there). E.g. quantity x unit price x (100 - row discount %)
+    DuckDB (each factor at most 6 decimals), NUMERIC on BigQuery (never a literal like 0.01: that is a
+    FLOAT64 there). E.g. quantity x unit price x (100 - row discount %)
     x (100 - invoice discount %) / 10^4. -#}
 {% macro multiply_money(factors, divide_by_power_of_ten=0) -%}
     {{ return(adapter.dispatch('multiply_money', 'procountor')(factors, divide_by_power_of_ten)) }}
@@ -81,8 +79,11 @@
     cast(cast({{ procountor.integer_divide_half_up(n, d) }} as decimal(38, 0)) * 0.01 as {{ procountor.type_money() }})
 {%- endmacro %}
 {% macro bigquery__multiply_money(factors, divide_by_power_of_ten) -%}
-    cast(round(
-        {%- for f in factors %}cast({{ f }} as bignumeric){% if not loop.last %} * {% endif %}{% endfor %}
-        / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO'
-    ) as numeric)
+    {#- NUMERIC products, cast back to NUMERIC after each factor (keeps engines that map NUMERIC to a
+        DECIMAL(38) from widening): exact while the factors' decimals add up to at most 9. -#}
+    {%- set ns = namespace(expr='cast(' ~ factors[0] ~ ' as numeric)') -%}
+    {%- for f in factors[1:] -%}
+        {%- set ns.expr = 'cast(' ~ ns.expr ~ ' * (' ~ f ~ ') as numeric)' -%}
+    {%- endfor -%}
+    round({{ ns.expr }} / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO')
 {%- endmacro %}

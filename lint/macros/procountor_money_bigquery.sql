@@ -8,13 +8,7 @@
 {%- endmacro %}
 
 {% macro divide_money(num, den, scale=2, num_scale=2, den_scale=6) -%}
-    {%- set n -%}
-        (round(cast({{ num }} as numeric) * {{ 10 ** num_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** (den_scale + scale) }})
-    {%- endset -%}
-    {%- set d -%}
-        (round(cast(nullif({{ den }}, 0) as numeric) * {{ 10 ** den_scale }}, 0, 'ROUND_HALF_AWAY_FROM_ZERO') * {{ 10 ** num_scale }})
-    {%- endset -%}
-    ({{ integer_divide_half_up(n, d) }} / {{ 10 ** scale }})
+    round(cast({{ num }} as numeric) / cast(nullif({{ den }}, 0) as numeric), {{ scale }}, 'ROUND_HALF_AWAY_FROM_ZERO')
 {%- endmacro %}
 
 {% macro percent_of_money(amount_expr, percent_expr) -%}
@@ -22,8 +16,9 @@
 {%- endmacro %}
 
 {% macro multiply_money(factors, divide_by_power_of_ten=0) -%}
-    cast(round(
-        {%- for f in factors %}cast({{ f }} as bignumeric){% if not loop.last %} * {% endif %}{% endfor %}
-        / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO'
-    ) as numeric)
+    {%- set ns = namespace(expr='cast(' ~ factors[0] ~ ' as numeric)') -%}
+    {%- for f in factors[1:] -%}
+        {%- set ns.expr = 'cast(' ~ ns.expr ~ ' * (' ~ f ~ ') as numeric)' -%}
+    {%- endfor -%}
+    round({{ ns.expr }} / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO')
 {%- endmacro %}
