@@ -10,7 +10,9 @@ the run started, less a skew), so a change made during a run is read again by th
 from __future__ import annotations
 
 import logging
+import queue
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -268,7 +270,7 @@ class Extractor:
                 cursor = datetime.strptime(state["cursor"], TS_FORMAT)  # type: ignore[index]
                 window_start = cursor - timedelta(minutes=self.x.overlap_minutes)
                 sweep = spec.sweep != "none" and (spec.sweep == "full" or self._sweep_due(state))
-                if (not sweep or spec.detail_path) and not sweep:
+                if not sweep:
                     params[spec.version_params[0]] = window_start.strftime(TS_FORMAT)
                     params[spec.version_params[1]] = self.signpost.strftime(TS_FORMAT)
                 result.window = f"{window_start.strftime(TS_FORMAT)} .. {self.signpost.strftime(TS_FORMAT)}"
@@ -286,47 +288,19 @@ class Extractor:
         live: set[str] | None = None
         if sweep and not self.dry_run:
             live = set(self.dest.live_ids(self.company_id, spec.name))
+        skip_before = window_start.strftime(TS_FORMAT) if (sweep and window_start is not None) else None
         listed: set[str] = set()
-        pending: list[str] = []
-        futures: set[Future[list[dict[str, Any]]]] = set()
-
-        def drain(block_until: int) -> None:
-            nonlocal futures
-            while len(futures) > block_until:
-                done, futures = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    for record in fut.result():
-                        writer.write(record)
-
-        def flush_ids(force: bool) -> None:
-            while pending and (force or len(pending) >= spec.detail_batch):
-                batch = pending[: spec.detail_batch]
-                del pending[: spec.detail_batch]
-                futures.add(self.pool.submit(self._details, spec, batch))
-                drain(self.x.workers * 2)
-
         for variant in self._variants(sel):
-            for page in iter_pages(self.client, spec, {**params, **variant}):
-                for record in page:
-                    rid = writer.record_id(record)
-                    if rid in listed:
-                        continue
-                    listed.add(rid)
-                    if spec.detail_path:
-                        if sweep and live is not None and rid in live and window_start is not None:
-                            version = record.get(spec.cursor_field or "")
-                            if version and str(version) < window_start.strftime(TS_FORMAT):
-                                continue  # unchanged since the last run: no detail needed
-                        pending.append(rid)
-                        flush_ids(False)
-                    else:
-                        writer.write(record)
-                if self.dry_run:
-                    break
+            query = {**params, **variant}
+            parts, expected = self._partitions(spec, query)
+            before = len(listed)
+            self._read_listing(spec, [{**query, **p} for p in parts], writer, listed, live, skip_before)
+            if expected is not None and len(listed) - before < expected:
+                # Something fell outside the date parts (no date, or moved while we read): read the
+                # whole listing once more; ids already read are skipped.
+                self._read_listing(spec, [query], writer, listed, live, skip_before)
             if self.dry_run:
                 break
-        flush_ids(True)
-        drain(0)
 
         deleted: list[str] = []
         if live is not None:
@@ -337,6 +311,126 @@ class Extractor:
         if spec.sweep == "linked" and not full and not self.dry_run:
             deleted = sorted(set(deleted) | set(self._linked_sweep(spec, writer)))
         return deleted
+
+    def _partitions(self, spec: StreamSpec, query: dict[str, Any]) -> tuple[list[dict[str, str]], int | None]:
+        """Date ranges that split a large full listing into parts of similar size.
+
+        Two one-record probes give the oldest and newest date and the total count. Returns the
+        parts and the count they must add up to (None when the listing is read whole)."""
+        if (spec.partition is None or self.dry_run or self.x.workers < 2
+                or any(k in query for k in (spec.version_params or ()))):
+            return [{}], None
+        start_param, end_param, order_param, field_name = spec.partition
+        probes = []
+        for direction in ("ASC", "DESC"):
+            body = self.client.get(spec.path, {**query, order_param: direction, "size": 1, "page": 0})
+            probes.append(body if isinstance(body, dict) else {})
+        meta = probes[0].get("meta") or {}
+        first = (probes[0].get("results") or [{}])[0].get(field_name)
+        last = (probes[1].get("results") or [{}])[0].get(field_name)
+        total = meta.get("totalCount")
+        if total is None or not first or not last:
+            return [{}], None
+        total = int(total)
+        parts = min(self.x.workers, total // (spec.page_size * 4))
+        if parts < 2:
+            return [{}], None
+        lo, hi = date.fromisoformat(str(first)[:10]), date.fromisoformat(str(last)[:10])
+        if hi <= lo:
+            return [{}], None
+        span = (hi - lo).days + 1
+        bounds = [lo + timedelta(days=span * i // parts) for i in range(parts)] + [hi + timedelta(days=1)]
+        ranges = [{start_param: bounds[i].isoformat(), end_param: (bounds[i + 1] - timedelta(days=1)).isoformat()}
+                  for i in range(parts) if bounds[i + 1] > bounds[i]]
+        return ranges, total
+
+    def _read_listing(self, spec: StreamSpec, queries: list[dict[str, Any]], writer: SpoolWriter,
+                      listed: set[str], live: set[str] | None, skip_before: str | None) -> None:
+        """Read listings (one per query, side by side) and their details into the spool.
+
+        Listing threads page through their query and hand id batches to the detail pool; worker
+        threads encode records; this thread only appends encoded lines to the spool. A semaphore
+        bounds the detail batches in flight, so memory stays flat whatever the account's size."""
+        out: queue.Queue[tuple[str, Any]] = queue.Queue()
+        slots = threading.BoundedSemaphore(self.x.workers * 2)
+        lock = threading.Lock()
+        stop = threading.Event()
+        submitted = 0
+
+        def detail_task(batch: list[str]) -> None:
+            try:
+                out.put(("detail", [writer.encode(r) for r in self._details(spec, batch)]))
+            except BaseException as exc:
+                out.put(("detail-error", exc))
+
+        def submit(batch: list[str]) -> None:
+            nonlocal submitted
+            slots.acquire()
+            with lock:
+                submitted += 1
+            self.pool.submit(detail_task, batch)
+
+        def list_task(query: dict[str, Any]) -> None:
+            pending: list[str] = []
+            try:
+                for page in iter_pages(self.client, spec, query):
+                    if stop.is_set():
+                        break
+                    rows = []
+                    for record in page:
+                        rid = writer.record_id(record)
+                        with lock:
+                            if rid in listed:
+                                continue
+                            listed.add(rid)
+                        if not spec.detail_path:
+                            rows.append(writer.encode(record, rid))
+                            continue
+                        if skip_before and live is not None and rid in live:
+                            version = record.get(spec.cursor_field or "")
+                            if version and str(version) < skip_before:
+                                continue  # unchanged since the last run: no detail needed
+                        pending.append(rid)
+                        if len(pending) >= spec.detail_batch:
+                            submit(pending[: spec.detail_batch])
+                            del pending[: spec.detail_batch]
+                    if rows:
+                        out.put(("rows", rows))
+                    if self.dry_run:
+                        break
+                while pending and not stop.is_set():
+                    submit(pending[: spec.detail_batch])
+                    del pending[: spec.detail_batch]
+            except BaseException as exc:
+                out.put(("list-error", exc))
+            finally:
+                out.put(("list-done", None))
+
+        error: BaseException | None = None
+        lists_done = details_done = 0
+        with ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="list") as listing:
+            for query in queries:
+                listing.submit(list_task, query)
+            while True:
+                with lock:
+                    finished = lists_done == len(queries) and details_done == submitted
+                if finished:
+                    break
+                kind, payload = out.get()
+                if kind in ("detail", "detail-error"):
+                    details_done += 1
+                    slots.release()
+                elif kind == "list-done":
+                    lists_done += 1
+                if kind.endswith("error"):
+                    if error is None:
+                        error = payload
+                    stop.set()
+                elif kind in ("rows", "detail") and error is None:
+                    for encoded in payload:
+                        writer.append(encoded)
+        if error is not None:
+            raise error
 
     def _details(self, spec: StreamSpec, ids: list[str]) -> list[dict[str, Any]]:
         path = spec.detail_path.format(ids=",".join(ids))  # type: ignore[union-attr]

@@ -52,9 +52,12 @@ class SpoolWriter:
             return str(value)
         return fallback or "current"
 
-    def write(self, record: dict[str, Any], record_id: str | None = None) -> str:
+    def encode(self, record: dict[str, Any], record_id: str | None = None) -> tuple[str, str, set[str]]:
+        """(record id, NDJSON line, dropped paths). Pure, so worker threads can do it in parallel
+        with the thread that appends to the file."""
         rid = record_id or self.record_id(record)
-        data = exact_json.dumps(project_collect(record, self.trie, "", self.seen_fields))
+        dropped: set[str] = set()
+        data = exact_json.dumps(project_collect(record, self.trie, "", dropped))
         cursor = record.get(self.cursor_field) if self.cursor_field else None
         row = {
             "_company_id": self.company_id,
@@ -64,16 +67,24 @@ class SpoolWriter:
             "_cursor_value": None if cursor is None else str(cursor),
             "_extracted_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
         }
+        return rid, exact_json.dumps(row) + "\n", dropped
+
+    def append(self, encoded: tuple[str, str, set[str]]) -> str:
+        rid, line, dropped = encoded
         try:
-            self._fh.write(exact_json.dumps(row))
-            self._fh.write("\n")
+            self._fh.write(line)
         except OSError as exc:
             raise self._error(exc) from None
+        if dropped:
+            self.seen_fields |= dropped
         self.count += 1
         self.ids.add(rid)
         if self.on_write is not None and self.count % 200 == 0:
             self.on_write(self.count)
         return rid
+
+    def write(self, record: dict[str, Any], record_id: str | None = None) -> str:
+        return self.append(self.encode(record, record_id))
 
     def close(self) -> None:
         if not self._fh.closed:

@@ -38,6 +38,10 @@ class StreamSpec:
     cursor_field: str | None = None
     version_params: tuple[str, str] | None = None
     date_params: tuple[str, str] | None = None
+    # A date filter that splits a full listing into disjoint parts read side by side (keyset
+    # paging is one request after another; parts of it are not): (start param, end param,
+    # ordering flag, the record's date field).
+    partition: tuple[str, str, str, str] | None = None
     # Ordering flags sent explicitly: the API's declared defaults are DESC.
     order_params: dict[str, str] = field(default_factory=lambda: {"orderById": "ASC"})
     # Batch detail endpoint for list endpoints that only return summaries.
@@ -109,6 +113,7 @@ REGISTRY: tuple[StreamSpec, ...] = (
         paging="keyset",
         optional_variants={"offers": {"isOffer": "true"}},
         detail_path="/invoices/{ids}",
+        partition=("startDate", "endDate", "orderByDate", "date"),
     ),
     StreamSpec(
         name="ledger_receipts",
@@ -120,6 +125,7 @@ REGISTRY: tuple[StreamSpec, ...] = (
         version_params=VERSION,
         paging="keyset",
         detail_path="/ledgerreceipts/{ids}",
+        partition=("startDate", "endDate", "orderByDate", "receiptDate"),
         sweep="linked",
     ),
     StreamSpec(
