@@ -8,6 +8,7 @@ The sandbox runs in its own process (`python -m loader.sandbox serve`), the load
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -85,7 +86,8 @@ def write_config(path: Path, sb: Sandbox, db: Path, *, streams: list[str], rate_
         "connections": [{"name": "bench", "base_url": sb.base_url, "auth": "api_key",
                          "client_id": "sandbox-client", "client_secret": "sandbox-secret",
                          "api_key": "sandbox-api-key"}],
-        "destination": {"type": "duckdb", "path": str(db), "schema": "raw_procountor"},
+        "destination": {"type": "duckdb", "path": str(db), "schema": "raw_procountor",
+                        "memory_limit": os.environ.get("BENCH_DUCKDB_MEMORY", "1GB")},
         "extract": {"rate_limit": rate_limit, "workers": workers, "spool_dir": str(spool_dir),
                     "timeout_seconds": 120.0},
         "streams": {s: {"fields": "all"} if s in ("invoices", "ledger_receipts") else {} for s in streams},

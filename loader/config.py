@@ -49,6 +49,7 @@ class DestinationConfig:
     credentials_file: str | None = None
     api_endpoint: str | None = None
     maximum_bytes_billed: int | None = None
+    memory_limit: str = "1GB"  # DuckDB: above this the commit spills to <path>.tmp
 
 
 @dataclass

@@ -50,7 +50,7 @@ def destination(config: Config) -> Destination:
     if d.type == "duckdb":
         from loader.destinations.duckdb import DuckDBDestination
 
-        return DuckDBDestination(d.path, d.schema)
+        return DuckDBDestination(d.path, d.schema, d.memory_limit)
     if d.type == "bigquery":
         try:
             from loader.destinations.bigquery import BigQueryDestination

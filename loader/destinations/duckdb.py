@@ -23,6 +23,12 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _check_size(value: str) -> str:
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]i?B", value.strip(), re.IGNORECASE):
+        raise ConfigError(f"destination.memory_limit {value!r} is not a size like 1GB or 512MB")
+    return value.strip()
+
+
 def check_identifier(name: str, what: str) -> str:
     if not _IDENT.match(name):
         raise ConfigError(f"invalid {what} name {name!r}: use letters, digits and underscores "
@@ -33,7 +39,7 @@ def check_identifier(name: str, what: str) -> str:
 class DuckDBDestination(Destination):
     name = "duckdb"
 
-    def __init__(self, path: str | Path, schema: str = "raw_procountor") -> None:
+    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "1GB") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema")
         try:
@@ -48,6 +54,11 @@ class DuckDBDestination(Destination):
         except (duckdb.Error, OSError) as exc:
             raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
         self.con.execute("SET TimeZone='UTC'")
+        # A stream's whole spool is merged in one transaction; cap DuckDB's memory and let it spill
+        # to disk beside the database, so a large initial sync does not need a large machine.
+        self.con.execute(f"SET memory_limit='{_check_size(memory_limit)}'")
+        self.con.execute("SET temp_directory=?", [str(self.path) + ".tmp"])
+        self.con.execute("SET preserve_insertion_order=false")
 
     # -- set-up --------------------------------------------------------------------------------
     def setup(self) -> None:
