@@ -59,6 +59,18 @@ CRUCIBLE_GAP_MESSAGES = {
 BQEMULATOR_GAP_MESSAGES = {
     "to DECIMAL(18,3)": "NUMERIC is DECIMAL(18,3) in bqemulator",
 }
+# crucible unit-test failures that are emulator gaps, by node id (their messages are generic diffs).
+CRUCIBLE_KNOWN_UNIT_FAILURES = {
+    "unit_test.procountor.fct_invoice_lines.invoice_line_money_is_exact_at_half_cents": (
+        "crucible's DIV is not integer division and drops the parentheses of its arguments "
+        "(test_emulator_gaps.py), so half-cent rounding gives 1.25 instead of 1.26"
+    ),
+}
+# A unit test needs its model's relation; on crucible some models are skipped after a gap.
+CRUCIBLE_UNIT_GAP_MESSAGES = {
+    **CRUCIBLE_GAP_MESSAGES,
+    "because the relation doesn't exist": "the model was not built on crucible (an upstream gap)",
+}
 # Unit tests are run apart from the builds: a unit test that trips over an emulator gap would
 # otherwise skip its model and everything downstream, and the reports would not be compared.
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
@@ -293,5 +305,5 @@ def test_dbt_on_crucible_matches_duckdb(
     messages = {}
     _code, statuses = _dbt(UNIT_TESTS, target="bq_emulator", project=project, profiles=profiles, work=work,
                            name="crucible_unit", env=env, messages=messages)
-    unexplained = _unexplained(statuses, messages, CRUCIBLE_GAP_MESSAGES)
+    unexplained = _unexplained(statuses, messages, CRUCIBLE_UNIT_GAP_MESSAGES, set(CRUCIBLE_KNOWN_UNIT_FAILURES))
     assert not unexplained, f"dbt unit tests failed on crucible: {unexplained}"
