@@ -77,12 +77,14 @@ def _in(where: list[str], params: list[Any], column: str, values: list[str]) -> 
         params.extend(values)
 
 
-def _keyset(where: list[str], params: list[Any], previous_id: int | None, order: list[tuple[str, str]],
-            offset: int = 0) -> None:
-    """previousId continues after the given id in the id direction (ASC: greater ids, DESC: smaller)."""
-    if previous_id is not None:
-        where.append("id > ?" if id_direction(order) == "ASC" else "id < ?")
-        params.append(previous_id - offset)
+def _keyset(previous_id: int | None, order: list[tuple[str, str]], offset: int = 0) -> tuple[str, int] | None:
+    """previousId continues after the given id in the id direction (ASC: greater ids, DESC: smaller).
+
+    Returned as ``(">" or "<", id)`` for ``DocumentIndex.search``, which answers id-ordered keyset pages
+    from a cached id list instead of a SQL scan."""
+    if previous_id is None:
+        return None
+    return (">" if id_direction(order) == "ASC" else "<", previous_id - offset)
 
 
 # ---------------------------------------------------------------- company probes
@@ -144,18 +146,18 @@ def search_invoices(req: Request) -> Any:
         params.append(q.get("originalInvoiceNumber"))
     if q.get("factoringContractId"):
         where.append("0")  # no generated invoice is factored
-    _keyset(where, params, q.int("previousId"), order)
+    keyset = _keyset(q.int("previousId"), order)
     product_ids = set(q.ints("productId"))
     term = (q.get("searchTerm") or "").strip().lower()
     company = req.company
     if product_ids or term:
         # needs the bodies: filter every candidate in Python (slow at scale, like the real search)
-        rows, _ = company.index.search("invoices", where, params, order, 10**9, 0)
+        rows, _ = company.index.search("invoices", where, params, order, 10**9, 0, keyset)
         matched = [r for r in rows if _invoice_matches(company, r, product_ids, term)]
         total = len(matched)
         rows = matched[page * size:(page + 1) * size]
     else:
-        rows, total = company.index.search("invoices", where, params, order, size, page * size)
+        rows, total = company.index.search("invoices", where, params, order, size, page * size, keyset)
     return envelope([docs.invoice_basic(company, r) for r in rows], page, size, total)
 
 
@@ -226,9 +228,9 @@ def search_receipts(req: Request) -> Any:
     _range(where, params, "date", q.date("startDate"), q.date("endDate"))
     _range(where, params, "created", q.timestamp("createdStartDate"), q.timestamp("createdEndDate"))
     _range(where, params, "version", q.timestamp("versionStartDate"), q.timestamp("versionEndDate"))
-    _keyset(where, params, q.int("previousId"), order)
+    keyset = _keyset(q.int("previousId"), order)
     company = req.company
-    rows, total = company.index.search("receipts", where, params, order, size, page * size)
+    rows, total = company.index.search("receipts", where, params, order, size, page * size, keyset)
     return envelope([docs.receipt_basic(company, r) for r in rows], page, size, total)
 
 
@@ -565,10 +567,10 @@ def _paid_invoice_search(req: Request, types: tuple[str, ...], offset: int,
     ids = q.ints("invoiceId")
     if ids:
         _in(where, params, "id", ids)  # type: ignore[arg-type]
-    _keyset(where, params, q.int("previousId"), order, offset)
+    keyset = _keyset(q.int("previousId"), order, offset)
     if _account_filter(req):
         where.append("0")
-    rows, total = req.company.index.search("invoices", where, params, order, size, page * size)
+    rows, total = req.company.index.search("invoices", where, params, order, size, page * size, keyset)
     return rows, page, size, total
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -49,6 +52,7 @@ CREATE INDEX rec_date ON receipts(date, id);
 CREATE INDEX rec_invoice ON receipts(invoice_id);
 CREATE INDEX rec_gone ON receipts(gone, id);
 """
+IDS_CACHE_ENTRIES = 8_000_000  # ids kept in cached id lists (8 bytes each: 64 MB at most)
 
 
 class DocumentIndex:
@@ -67,7 +71,10 @@ class DocumentIndex:
         self.conn.executescript(_SCHEMA)
         self.lock = threading.RLock()
         self._count_cache: dict[tuple[Any, ...], int] = {}
-        self.generation = 0  # bumped on every write; invalidates cached counts
+        self.generation = 0  # bumped on every write; invalidates cached counts and id lists
+        self._ids_cache: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
+        self._ids_size = 0
+        self._ids_generation = 0
 
     def create_indexes(self) -> None:
         with self.lock:
@@ -97,8 +104,20 @@ class DocumentIndex:
             return self.conn.execute(sql, params).fetchone()
 
     def search(self, table: str, where: list[str], params: list[Any], order: list[tuple[str, str]],
-               limit: int, offset: int) -> tuple[list[sqlite3.Row], int]:
-        """Rows of one page plus the total number of matching rows (cached per data generation)."""
+               limit: int, offset: int, keyset: tuple[str, int] | None = None) -> tuple[list[sqlite3.Row], int]:
+        """Rows of one page plus the total number of matching rows.
+
+        ``keyset`` is ``(">" or "<", id)`` (previousId). Lists ordered by id alone -- the common case,
+        and every keyset page -- are answered from a cached, sorted id list of the filter without the
+        keyset (built once per data generation): the count and the page are a bisect and a slice, and
+        the page's rows one primary-key lookup, so a page costs the same at any size and position.
+        SQLite cannot do that itself: ``COUNT(*)`` is linear in the matches, and a date-range filter
+        with ``ORDER BY id`` reads and sorts the whole range for every page."""
+        if len(order) == 1 and order[0][0] == "id" and limit <= 1000:
+            return self._search_by_ids(table, where, params, order[0][1] == "ASC", limit, offset, keyset)
+        if keyset is not None:
+            where = [*where, f"id {keyset[0]} ?"]
+            params = [*params, keyset[1]]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         order_sql = ", ".join(f"{column} {direction}" for column, direction in order)
         with self.lock:
@@ -113,6 +132,51 @@ class DocumentIndex:
                 f"SELECT * FROM {table}{clause} ORDER BY {order_sql} LIMIT ? OFFSET ?", [*params, limit, offset]
             ).fetchall()
         return rows, total
+
+    def matching_ids(self, table: str, where: list[str], params: list[Any]) -> array[int]:
+        """Ascending ids matching the filter, cached per data generation (bounded, least recently used)."""
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        key = (table, clause, tuple(params))
+        with self.lock:
+            if self._ids_generation != self.generation:
+                self._ids_cache.clear()
+                self._ids_size = 0
+                self._ids_generation = self.generation
+            ids = self._ids_cache.get(key)
+            if ids is not None:
+                self._ids_cache.move_to_end(key)
+                return ids
+            ids = array("q", (r[0] for r in self.conn.execute(f"SELECT id FROM {table}{clause} ORDER BY id",
+                                                               params)))
+            self._ids_cache[key] = ids
+            self._ids_size += len(ids)
+            while self._ids_size > IDS_CACHE_ENTRIES and len(self._ids_cache) > 1:
+                _, dropped = self._ids_cache.popitem(last=False)
+                self._ids_size -= len(dropped)
+            return ids
+
+    def _search_by_ids(self, table: str, where: list[str], params: list[Any], ascending: bool, limit: int,
+                       offset: int, keyset: tuple[str, int] | None) -> tuple[list[sqlite3.Row], int]:
+        with self.lock:
+            ids = self.matching_ids(table, where, params)
+            lo, hi = 0, len(ids)
+            if keyset is not None:
+                if keyset[0] == ">":
+                    lo = bisect_right(ids, keyset[1])
+                else:
+                    hi = bisect_left(ids, keyset[1])
+            total = max(0, hi - lo)
+            if ascending:
+                chosen = ids[lo + offset:min(hi, lo + offset + limit)] if offset < total else []
+            else:
+                top = hi - offset
+                chosen = ids[max(lo, top - limit):top][::-1] if offset < total else []
+            if not len(chosen):
+                return [], total
+            wanted = list(chosen)
+            marks = ",".join("?" * len(wanted))
+            found = {r["id"]: r for r in self.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", wanted)}
+        return [found[i] for i in wanted], total
 
     def close(self) -> None:
         with self.lock:
