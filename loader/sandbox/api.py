@@ -236,7 +236,13 @@ def search_receipts(req: Request) -> Any:
 
 def get_receipts(req: Request) -> Any:
     company = req.company
-    return _batch(req.params["id"], lambda ids: [docs.receipt_detail(company, r) for r in company.receipt_rows(ids)])
+
+    def fetch(ids: list[int]) -> list[Any]:
+        rows = company.receipt_rows(ids)
+        invoices = docs.linked_invoices(company, rows)
+        return [docs.receipt_detail(company, r, invoices) for r in rows]
+
+    return _batch(req.params["id"], fetch)
 
 
 def search_journals(req: Request) -> Any:

@@ -16,6 +16,7 @@ from .registries import Registries, build_registries
 from .timeline import HIDDEN_INVOICE_OFFSET, RECEIPT_TYPE_OF_INVOICE, generate_index
 
 VALID_RECEIPT_STATUSES_EXCLUDED = ("INVALIDATED", "DELETED", "UNSAVED", "EMPTY")
+FIGURES_CACHE_SIZE = 50_000  # invoices' lines and totals (a few KB each): bounded RSS
 
 
 class _Lru:
@@ -54,7 +55,8 @@ class Company:
         self.index = DocumentIndex(os.path.join(db_dir, f"company-{self.id}.sqlite"))
         self.counters = generate_index(self.index, self.regs, rng, config.documents, now)
         self.lock = self.index.lock
-        self.figures_cache = _Lru(20000)
+        self.figures_cache = _Lru(FIGURES_CACHE_SIZE)
+        self.catalogs: dict[str, list[Any]] = {}
         self.extra_fields: dict[str, dict[str, Any]] = {}
         self.deleted_products: set[int] = set()
 

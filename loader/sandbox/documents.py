@@ -101,7 +101,19 @@ def _dimensions(rng: random.Random, value: Decimal) -> list[dict[str, Any]]:
 
 
 def figures(company: Company, row: Any) -> Figures:
-    """Lines and totals of an invoice index row (cached per id and revision)."""
+    """Lines and totals of an invoice index row (cached per id and revision).
+
+    A credit note's figures are its original's, negated; they are keyed by the original's revision
+    too, so editing the original is seen by its credit notes whatever the cache holds."""
+    if row["credit_of"] is not None:
+        original = company.invoice_row(row["credit_of"])
+        if original is not None:
+            key: tuple[int, ...] = (row["id"], row["rev"], original["rev"])
+            cached = company.figures_cache.get(key)
+            if cached is None:
+                cached = _negated(figures(company, original))
+                company.figures_cache.put(key, cached)
+            return cached
     key = (row["id"], row["rev"])
     cached = company.figures_cache.get(key)
     if cached is not None:
@@ -111,25 +123,37 @@ def figures(company: Company, row: Any) -> Figures:
     return result
 
 
+def _negated(base: Figures) -> Figures:
+    lines = [Line(ln.product_id, ln.name, ln.code, ln.unit, -ln.quantity, ln.unit_price, ln.discount,
+                  ln.vat_percent, ln.vat_status, ln.account, -ln.net, -ln.net_eur, -ln.vat_eur,
+                  [dict(d, value=-d["value"]) for d in ln.dimensions]) for ln in base.lines]
+    return Figures(lines, base.currency, base.rate, -base.net, -base.net_eur, -base.vat_eur)
+
+
+_PRODUCT_TYPE = {"SALES_INVOICE": "SALES", "SALES_ORDER": "SALES", "PURCHASE_INVOICE": "PURCHASE",
+                 "TRAVEL_INVOICE": "TRAVEL", "BILL_OF_CHARGES": "PURCHASE"}
+
+
+def _catalog(company: Company, itype: str) -> list[Any]:
+    """The products an invoice type draws its lines from (the product metadata never changes)."""
+    catalogs = company.catalogs
+    catalog = catalogs.get(itype)
+    if catalog is None:
+        ptype = _PRODUCT_TYPE[itype]
+        catalog = [p for p in company.regs.product_meta.values() if p.type == ptype]
+        if itype == "BILL_OF_CHARGES":
+            catalog = [p for p in catalog if p.code in ("PA", "AL", "H-LOUNAS", "SAAS")]
+        catalogs[itype] = catalog
+    return catalog
+
+
 def _compute_figures(company: Company, row: Any) -> Figures:
     on = date.fromisoformat(row["date"])
     currency = row["currency"]
-    if row["credit_of"] is not None:
-        original = company.invoice_row(row["credit_of"])
-        if original is not None:
-            base = figures(company, original)
-            lines = [Line(ln.product_id, ln.name, ln.code, ln.unit, -ln.quantity, ln.unit_price, ln.discount,
-                          ln.vat_percent, ln.vat_status, ln.account, -ln.net, -ln.net_eur, -ln.vat_eur,
-                          [dict(d, value=-d["value"]) for d in ln.dimensions]) for ln in base.lines]
-            return Figures(lines, base.currency, base.rate, -base.net, -base.net_eur, -base.vat_eur)
     rng = _rng(company, row["id"], row["rev"])
     rate = fx_rate(company, currency, on)
     itype = row["type"]
-    ptype = {"SALES_INVOICE": "SALES", "SALES_ORDER": "SALES", "PURCHASE_INVOICE": "PURCHASE",
-             "TRAVEL_INVOICE": "TRAVEL", "BILL_OF_CHARGES": "PURCHASE"}[itype]
-    catalog = [p for p in company.regs.product_meta.values() if p.type == ptype]
-    if itype == "BILL_OF_CHARGES":
-        catalog = [p for p in catalog if p.code in ("PA", "AL", "H-LOUNAS", "SAAS")]
+    catalog = _catalog(company, itype)
     n_lines = rng.choice((1, 1, 2, 2, 3, 4)) if itype != "TRAVEL_INVOICE" else rng.choice((2, 3))
     lines: list[Line] = []
     for _ in range(n_lines):
@@ -285,11 +309,23 @@ def _tx(tid: int, ttype: str, account: str, value: Decimal, description: str, va
     return tx
 
 
-def receipt_transactions(company: Company, rrow: Any) -> list[dict[str, Any]]:
+def linked_invoices(company: Company, rrows: list[Any]) -> dict[int, Any]:
+    """The invoice rows behind a batch of receipt rows, in one query (id -> row)."""
+    ids = sorted({r["invoice_id"] for r in rrows if r["invoice_id"] is not None and r["kind"] in ("INV", "PAY")})
+    return {r["id"]: r for r in company.invoice_rows(ids)} if ids else {}
+
+
+def _invoice_of(company: Company, rrow: Any, invoices: dict[int, Any] | None) -> Any:
+    if invoices is not None:
+        return invoices.get(rrow["invoice_id"])
+    return company.invoice_row(rrow["invoice_id"])
+
+
+def receipt_transactions(company: Company, rrow: Any, invoices: dict[int, Any] | None = None) -> list[dict[str, Any]]:
     kind = rrow["kind"]
     base = rrow["id"] * 100
     if kind == "INV":
-        inv = company.invoice_row(rrow["invoice_id"])
+        inv = _invoice_of(company, rrow, invoices)
         if inv is None:
             return []
         fig = figures(company, inv)
@@ -316,7 +352,7 @@ def receipt_transactions(company: Company, rrow: Any) -> list[dict[str, Any]]:
             txs.append(tx)
         return txs
     if kind == "PAY":
-        inv = company.invoice_row(rrow["invoice_id"])
+        inv = _invoice_of(company, rrow, invoices)
         if inv is None:
             return []
         amount = paid_amount(company, inv)
@@ -391,7 +427,7 @@ def receipt_basic(company: Company, rrow: Any) -> dict[str, Any]:
     return company.with_extra("ledger_receipts", body)
 
 
-def receipt_detail(company: Company, rrow: Any) -> dict[str, Any]:
+def receipt_detail(company: Company, rrow: Any, invoices: dict[int, Any] | None = None) -> dict[str, Any]:
     rtype = rrow["type"]
     sales_side = rtype in ("SALES_INVOICE", "SALES_ORDER", "REFERENCE_PAYMENT")
     partner = company.regs.partners.get(rrow["partner_id"]) if rrow["partner_id"] else None
@@ -407,7 +443,7 @@ def receipt_detail(company: Company, rrow: Any) -> dict[str, Any]:
         "receiptValidity": "EMPTY", "partnerId": rrow["partner_id"],
         "partnerCode": ((partner or {}).get("invoicingInfo") or {}).get("identifier"),
         "version": rrow["version"], "depreciation": "EMPTY",
-        "transactions": receipt_transactions(company, rrow), "attachments": [],
+        "transactions": receipt_transactions(company, rrow, invoices), "attachments": [],
     }
     if rtype == "SALES_INVOICE" and rrow["kind"] == "INV":
         body["attachments"] = [{"id": ATTACHMENT_OFFSET + rrow["invoice_id"],
