@@ -532,8 +532,7 @@ def bank_statement(company: Company, day: str) -> dict[str, Any]:
             event["event"] = [dict(event, id=event["id"] * 10 + n, sum=part, event=[])
                               for n, part in enumerate((half, amount - half), 1)]
         events.append(event)
-    balance_before = sum((v for (d, acc, _t, s), v in ledger.aggregate(company).items()
-                          if acc == "1911" and d < day and s not in ledger.EXCLUDED_STATUSES), Decimal("0.00"))
+    balance_before = ledger.balance_before(company, "1911", day)
     deposits = [e["sum"] for e in events if e["sum"] > 0]
     withdrawals = [e["sum"] for e in events if e["sum"] < 0]
     return {"id": statement_id(day), "accountNumber": bank["iban"], "startDate": day, "endDate": day,

@@ -57,6 +57,7 @@ class Company:
         self.lock = self.index.lock
         self.figures_cache = _Lru(FIGURES_CACHE_SIZE)
         self.catalogs: dict[str, list[Any]] = {}
+        self.running_totals: dict[tuple[int, str], Any] = {}  # ledger.balance_before, per generation
         self.extra_fields: dict[str, dict[str, Any]] = {}
         self.deleted_products: set[int] = set()
 

@@ -7,6 +7,7 @@ aggregate is cached until the data changes.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -64,6 +65,31 @@ def aggregate(company: Company) -> Aggregate:
         result = dict(totals)
         company._ledger_cache = (company.index.generation, result)  # type: ignore[attr-defined]
         return result
+
+
+def balance_before(company: Company, account: str, day: str) -> Decimal:
+    """Debit-positive balance of ``account`` from valid receipts dated before ``day``.
+
+    Answered from per-day running totals built once per data generation (a bisect), not a scan of
+    the aggregate per call: a page of 200 bank statements needs 200 of them."""
+    with company.lock:
+        key = (company.index.generation, account)
+        cached = company.running_totals.get(key)
+        if cached is None:
+            per_day: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            for (d, acc, _t, status), amount in aggregate(company).items():
+                if acc == account and status not in EXCLUDED_STATUSES:
+                    per_day[d] += amount
+            days = sorted(per_day)
+            running, total = [], ZERO
+            for d in days:
+                total += per_day[d]
+                running.append(total)
+            cached = (days, running)
+            company.running_totals = {key: cached}
+    days, running = cached
+    n = bisect_left(days, day)
+    return running[n - 1] if n else ZERO
 
 
 def _select(company: Company, start: str | None, end: str, statuses: set[str] | None,
