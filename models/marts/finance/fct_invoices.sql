@@ -19,11 +19,14 @@
 
 with
 
-changed_invoices as (
+{% if is_incremental() %}
+    -- {{ this }} exists only on incremental runs: the first build must not read it.
+    changed_invoices as (
 
-    {{ changed_invoice_keys() }}
+        {{ changed_invoice_keys() }}
 
-),
+    ),
+{% endif %}
 
 invoices as (
 
@@ -41,12 +44,12 @@ all_invoices as (
 
     -- originals of credit notes may be outside the changed set
     select
-company_id,
-invoice_id,
-invoice_type,
-invoice_number,
-original_invoice_number,
-partner_id
+        company_id,
+        invoice_id,
+        invoice_type,
+        invoice_number,
+        original_invoice_number,
+        partner_id
     from {{ ref('stg_procountor__invoices') }}
 
 ),
