@@ -584,22 +584,30 @@ class Extractor:
             set(self.dest.live_ids(self.company_id, sel.spec.name))
         if sel.spec.name in self.full_refresh:
             have = set()
+        # A closed period is settled only as long as nobody reopened it: remember each closed
+        # period's `modified` and ask again when it differs.
+        settled_before: dict[str, str] = dict((state or {}).get("closed_periods") or {})
+        settled_now: dict[str, str] = {}
         requests: list[dict[str, str]] = []
         for fy in years:
             start, end = fy.get("startDate"), fy.get("endDate")
             if not start or not end or date.fromisoformat(start) > today:
                 continue
-            closed_ends = {p.get("endDate") for p in fy.get("trackingPeriods") or [] if p.get("status") == "CLOSED"}
+            for p in fy.get("trackingPeriods") or []:
+                if p.get("status") == "CLOSED" and p.get("endDate"):
+                    settled_now[str(p["endDate"])] = str(p.get("modified") or "")
             fy_start, fy_end = date.fromisoformat(start), date.fromisoformat(end)
             month = fy_start.replace(day=1)
             while month <= min(fy_end, _month_end(today)):
                 m_start, m_end = max(month, fy_start), min(_month_end(month), fy_end)
+                end_text = m_end.isoformat()
+                settled = end_text in settled_now and settled_before.get(end_text) == settled_now[end_text]
                 for kind, r_start in (("INCOME_STATEMENT", m_start), ("BALANCE_SHEET", fy_start)):
-                    req = {"type": kind, "startDate": r_start.isoformat(), "endDate": m_end.isoformat()}
-                    rid = f"{kind}:{req['startDate']}:{req['endDate']}"
-                    if not (rid in have and m_end.isoformat() in closed_ends):
+                    req = {"type": kind, "startDate": r_start.isoformat(), "endDate": end_text}
+                    if not (settled and f"{kind}:{req['startDate']}:{end_text}" in have):
                         requests.append(req)
                 month = _month_end(month) + timedelta(days=1)
+        new_state["closed_periods"] = settled_now
         if self.dry_run:
             requests = requests[:2]
 
