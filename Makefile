@@ -6,10 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo test lint pytest docs clean bench
+.PHONY: help install demo test lint pytest docs clean emulators test-bigquery
 
 help:
-	@echo "make demo | make test | make lint | make docs | make clean"
+	@echo "make demo | make test | make lint | make docs | make emulators | make test-bigquery | make clean"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint pytest
+
+# The BigQuery emulators live in their own virtualenvs under .emulators/ (make test installs them
+# on first use too).
+emulators:
+	scripts/emulators/install.sh
+
+test-bigquery: $(STAMP)
+	$(BIN)/pytest -q tests/bigquery
 
 docs: $(STAMP)
 	$(BIN)/procountor-loader docs --duckdb warehouse.duckdb --serve --port 8080

@@ -50,6 +50,7 @@ class DestinationConfig:
     api_endpoint: str | None = None
     maximum_bytes_billed: int | None = None
     memory_limit: str = "1GB"  # DuckDB: above this the commit spills to <path>.tmp
+    labels: dict[str, str] | None = None  # BigQuery: extra labels on every job
 
 
 @dataclass

@@ -60,7 +60,7 @@ def destination(config: Config) -> Destination:
             raise ConfigError("destination.project is required for BigQuery")
         return BigQueryDestination(project=d.project, dataset=d.schema, location=d.location,
                                    credentials_file=d.credentials_file, api_endpoint=d.api_endpoint,
-                                   maximum_bytes_billed=d.maximum_bytes_billed)
+                                   maximum_bytes_billed=d.maximum_bytes_billed, labels=d.labels)
     raise ConfigError(f"unknown destination type {d.type!r}")
 
 
