@@ -67,7 +67,7 @@ def main() -> None:
 
         full_s, code, summary = dbt_build(db, "--full-refresh")
         con = duckdb.connect(str(db), read_only=True)
-        gl_lines = con.execute("SELECT count(*) FROM main.fct_general_ledger").fetchone()[0]
+        gl_lines = con.execute("SELECT count(*) FROM main_finance.fct_general_ledger").fetchone()[0]
         ids = [int(r[0]) for r in con.execute("SELECT _record_id FROM raw_procountor.invoices").fetchall()]
         con.close()
         print(f"dbt build --full-refresh: {full_s:.1f} s (exit {code}) {summary}; fct_general_ledger {gl_lines:,} rows")
