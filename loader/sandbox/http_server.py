@@ -65,15 +65,27 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def setup(self) -> None:
+        super().setup()
+        # Small writes must not wait for the client's delayed ACK (Nagle): that alone cost ~40 ms a response.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _send(self, status: int, body: bytes, content_type: str = JSON, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.end_headers()
+        if not hasattr(self, "_headers_buffer"):  # HTTP/0.9: no headers at all
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        # end_headers() without its flush, so the headers and the body leave in one write
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, dumps_bytes(value), JSON, headers)
