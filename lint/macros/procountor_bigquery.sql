@@ -206,6 +206,56 @@ select * from final
     {{ changed_source_keys('ledger_receipts', '$.invoiceId') }}
 {%- endmacro %}
 
+{% macro changed_landing_rows(stream, record_key) -%}
+    select
+        *,
+        {{ landing_changed_at() }} as _source_changed_at
+    from {{ source('procountor', stream) }}
+    where
+        not coalesce(_is_deleted, false)
+        {%- if is_incremental() %}
+            and {{ landing_changed_at() }} > {{ high_water_mark() }}
+            and {{ key(['_company_id', '_record_id']) }} not in (
+                select {{ record_key }} from {{ this }}
+            )
+        {%- endif %}
+{%- endmacro %}
+
+{% macro allocation_dimensions() -%}
+    select
+        company_id,
+        dimension_id
+    from {{ ref('stg_procountor__dimensions') }}
+    union distinct
+    select distinct
+        company_id,
+        dimension_id
+    from {{ ref('stg_procountor__transaction_dimension_values') }}
+{%- endmacro %}
+
+{% macro changed_dimension_companies() -%}
+    select coalesce(current_dimensions.company_id, built_dimensions.company_id) as company_id
+    from ({{ allocation_dimensions() }}) as current_dimensions
+    full outer join (
+        select distinct
+            company_id,
+            dimension_id
+        from {{ this }}
+    ) as built_dimensions
+        on
+            current_dimensions.company_id = built_dimensions.company_id
+            and current_dimensions.dimension_id = built_dimensions.dimension_id
+    where current_dimensions.company_id is null or built_dimensions.company_id is null
+{%- endmacro %}
+
+{% macro changed_allocation_receipt_keys() -%}
+    {{ changed_source_keys('ledger_receipts') }}
+    union distinct
+    select receipt_key as source_key
+    from {{ this }}
+    where company_id in ({{ changed_dimension_companies() }})
+{%- endmacro %}
+
 {% macro json_str(json_expr, path) -%}
     json_value({{ json_expr }}, '{{ path }}')
 {%- endmacro %}

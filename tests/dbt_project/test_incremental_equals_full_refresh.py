@@ -1,5 +1,7 @@
-"""Incremental builds of the GL and invoice facts equal a full refresh, also after a receipt is
-recreated under a new id, another invalidated and one deleted (tombstoned)."""
+"""Incremental builds of every incremental model (the JSON-unnesting staging tables, the GL, invoice and
+dimension-allocation facts) equal a full refresh, also after a receipt is recreated under a new id,
+another invalidated, a payment event deleted (tombstoned), a bank statement edited (one event fewer,
+one more), an invoice row dropped and a dimension added to a company."""
 
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixture import build  # noqa: E402
 
 pytestmark = pytest.mark.slow
-FACTS = ("fct_general_ledger", "fct_invoices", "fct_invoice_lines")
+FACTS = ("fct_general_ledger", "fct_invoices", "fct_invoice_lines", "fct_gl_dimension_allocations")
+STAGING = ("stg_procountor__ledger_receipts", "stg_procountor__ledger_transactions",
+           "stg_procountor__transaction_dimension_values", "stg_procountor__invoices", "stg_procountor__invoice_rows",
+           "stg_procountor__payment_events", "stg_procountor__bank_statement_events")
+SELECT = ["-s", "+fct_invoices", "+fct_general_ledger", "+fct_gl_dimension_allocations", "+fct_bank_transactions"]
 
 
 def dbt(args: list[str], env: dict[str, str]) -> None:
@@ -31,8 +37,9 @@ def dbt(args: list[str], env: dict[str, str]) -> None:
 def snapshot(path: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"select * exclude (_source_changed_at) from main_finance.{t} order by all").fetchall()
-                for t in FACTS}
+        tables = [f"main_finance.{t}" for t in FACTS] + [f"main_stg_procountor.{t}" for t in STAGING]
+        return {t: con.execute(f"select * exclude (_source_changed_at) from {t} order by all").fetchall()
+                for t in tables}
     finally:
         con.close()
 
@@ -45,7 +52,7 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
     env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "PROCOUNTOR_DUCKDB_PATH": str(db)}
     common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    dbt(["run", "-s", "+fct_invoices", "+fct_general_ledger", *common], env)
+    dbt(["run", *SELECT, *common], env)
 
     later = datetime(2026, 3, 21, 6, 0, 0)
     con = duckdb.connect(str(db))
@@ -68,13 +75,36 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     # 3. a payment event deleted
     con.execute("update raw_procountor.payment_events set _is_deleted = true, _deleted_at = ? "
                 "where _company_id = 102001", [later])
+    # 4. a bank statement re-read: its event replaced by two others
+    data = json.loads(con.execute("select _data from raw_procountor.bank_statements where _company_id = 101001").fetchone()[0])
+    event = data["events"][0]
+    data["events"] = [{**event, "id": 7102, "sum": 400.0}, {**event, "id": 7103, "sum": 46.4}]
+    con.execute("update raw_procountor.bank_statements set _data = ?, _loaded_at = ? where _company_id = 101001",
+                [json.dumps(data), later])
+    # 5. an invoice row dropped from the sales invoice 200500
+    data = json.loads(con.execute("select _data from raw_procountor.invoices "
+                                  "where _company_id = 102001 and _record_id = '200500'").fetchone()[0])
+    assert len(data["invoiceRows"]) > 1
+    data["invoiceRows"] = data["invoiceRows"][:-1]
+    con.execute("update raw_procountor.invoices set _data = ?, _loaded_at = ? "
+                "where _company_id = 102001 and _record_id = '200500'", [json.dumps(data), later])
+    # 6. a third dimension for company 102001: every one of its ledger lines gets rows for it
+    con.execute("insert into raw_procountor.dimensions select _company_id, '4103', replace(_data, '4102', '4103'), "
+                "_record_hash, _cursor_value, _extracted_at, ?, _sync_id, false, null from raw_procountor.dimensions "
+                "where _company_id = 102001 and _record_id = '4102'", [later])
     con.close()
 
-    dbt(["run", "-s", "+fct_invoices", "+fct_general_ledger", *common], env)
+    dbt(["run", *SELECT, *common], env)
     incremental = snapshot(db)
-    dbt(["run", "-s", "+fct_invoices", "+fct_general_ledger", "--full-refresh", *common], env)
+    dbt(["run", *SELECT, "--full-refresh", *common], env)
     full = snapshot(db)
-    for table in FACTS:
+    assert incremental.keys() == full.keys()
+    for table in full:
         assert incremental[table] == full[table], table
-    receipts = {r[3] for r in incremental["fct_general_ledger"] if r[2] == 101001}
+    receipts = {r[3] for r in incremental["main_finance.fct_general_ledger"] if r[2] == 101001}
     assert 100010 in receipts and 100006 not in receipts and 100005 not in receipts
+    allocations = incremental["main_finance.fct_gl_dimension_allocations"]
+    assert {r[8] for r in allocations if r[3] == 102001} >= {4101, 4102, 4103}
+    assert {r[8] for r in allocations if r[3] == 101001} == {4101, 4102}
+    events = {r[1] for r in incremental["main_stg_procountor.stg_procountor__bank_statement_events"] if r[0] == 101001}
+    assert events == {7102, 7103}

@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='allocation_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        partition_by=(
+            {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
+            if target.type == 'bigquery' else none
+        ),
+        cluster_by=(['company_id', 'dimension_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows('receipt_key', changed_allocation_receipt_keys()) }}"
+    )
+}}
+
 {#- One row per ledger line x dimension x item: how each transaction splits over the items of each
     dimension (Transaction.dimensionItemValues). Every dimension of the company gets rows for every
     line, and whatever is not allocated to an item is an explicit 'unallocated' row
@@ -9,6 +24,13 @@ with
 gl as (
 
     select * from {{ ref('fct_general_ledger') }}
+    {% if is_incremental() %}
+        -- receipts changed since the high-water mark, and every receipt of a company whose set of
+        -- dimensions changed (each line gets one row set per dimension)
+        where
+            receipt_key in ({{ changed_source_keys('ledger_receipts') }})
+            or company_id in ({{ changed_dimension_companies() }})
+    {% endif %}
 
 ),
 
@@ -20,15 +42,7 @@ dimension_values as (
 
 dimensions as (
 
-    select
-company_id,
-dimension_id
-from {{ ref('stg_procountor__dimensions') }}
-    union distinct
-    select distinct
-company_id,
-dimension_id
-from dimension_values
+    {{ allocation_dimensions() }}
 
 ),
 
@@ -36,6 +50,7 @@ gl_lines as (
 
     select
         gl_entry_id,
+        receipt_key,
         company_id,
         receipt_id,
         line_number,
@@ -43,7 +58,8 @@ gl_lines as (
         is_derived_vat_line,
         account_code,
         accounting_month,
-        amount_debit_positive
+        amount_debit_positive,
+        _source_changed_at
     from gl
 
 ),
@@ -134,6 +150,7 @@ final as (
             coalesce(cast(unioned.dimension_item_id as {{ type_text() }}), 'unallocated')
         ) as allocation_id,
         unioned.gl_entry_id,
+        gl_lines.receipt_key,
         gl_lines.company_id,
         gl_lines.receipt_id,
         gl_lines.line_number,
@@ -143,7 +160,8 @@ final as (
         unioned.dimension_item_id,
         unioned.is_unallocated,
         unioned.allocated_amount as allocated_amount_debit_positive,
-        gl_lines.amount_debit_positive as line_amount_debit_positive
+        gl_lines.amount_debit_positive as line_amount_debit_positive,
+        gl_lines._source_changed_at
     from unioned
     inner join gl_lines
         on unioned.gl_entry_id = gl_lines.gl_entry_id

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'bank_statement_id']), changed_source_keys('bank_statements')) }}"
+    )
+}}
+
 {#- Bank statement events: the statement's top-level events (bank_statements.events) and their child
     events (events[].event: e.g. the parts of a salary run or a batch payment), one row each.
     Child rows carry parent_event_id. The parent carries the whole amount on the statement; the children
@@ -8,8 +18,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'bank_statements') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('bank_statements', key(['company_id', 'bank_statement_id'])) }}
 
 ),
 
@@ -20,6 +29,7 @@ top_level as (
         cast(source._record_id as {{ type_int() }}) as bank_statement_id,
         {{ json_str('source._data', '$.accountNumber') }} as bank_account_number,
         {{ json_str('source._data', '$.currency') }} as currency,
+        source._source_changed_at,
         {{ json_array_index('ev') }} as event_index,
         {{ json_array_value('ev') }} as event_json
     from source
@@ -34,6 +44,7 @@ children as (
         top_level.bank_statement_id,
         top_level.bank_account_number,
         top_level.currency,
+        top_level._source_changed_at,
         top_level.event_index,
         {{ json_int('top_level.event_json', '$.id') }} as parent_event_id,
         {{ json_array_index('child') }} as child_index,
@@ -62,6 +73,7 @@ all_events as (
         top_level.bank_statement_id,
         top_level.bank_account_number,
         top_level.currency,
+        top_level._source_changed_at,
         top_level.event_index,
         cast(null as {{ type_int() }}) as child_index,
         cast(null as {{ type_int() }}) as parent_event_id,
@@ -81,6 +93,7 @@ all_events as (
         bank_statement_id,
         bank_account_number,
         currency,
+        _source_changed_at,
         event_index,
         child_index,
         parent_event_id,
@@ -113,7 +126,8 @@ final as (
         {{ json_str('event_json', '$.message') }} as message,
         nullif({{ json_str('event_json', '$.reference') }}, '') as reference,
         coalesce({{ json_bool('event_json', '$.allocated') }}, false) as is_allocated,
-        {{ json_int('event_json', '$.invoiceId') }} as invoice_id
+        {{ json_int('event_json', '$.invoiceId') }} as invoice_id,
+        _source_changed_at
     from all_events
 
 )

@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'invoice_id']), changed_source_keys('invoices')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'invoices') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('invoices', key(['company_id', 'invoice_id'])) }}
 
 ),
 
@@ -12,6 +21,7 @@ unnested as (
     select
         source._company_id as company_id,
         cast(source._record_id as {{ type_int() }}) as invoice_id,
+        source._source_changed_at,
         {{ json_array_index('r') }} as row_index,
         {{ json_array_value('r') }} as row_json
     from source
@@ -37,7 +47,8 @@ final as (
         {{ json_int('row_json', '$.vatStatus') }} as vat_status,
         {{ json_str('row_json', '$.comment') }} as comment,
         {{ json_date('row_json', '$.startDate') }} as delivery_start_date,
-        {{ json_date('row_json', '$.endDate') }} as delivery_end_date
+        {{ json_date('row_json', '$.endDate') }} as delivery_end_date,
+        _source_changed_at
     from unnested
 
 )

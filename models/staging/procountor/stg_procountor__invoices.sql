@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'invoice_id']), changed_source_keys('invoices')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'invoices') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('invoices', key(['company_id', 'invoice_id'])) }}
 
 ),
 
@@ -77,6 +86,7 @@ renamed as (
         {{ json_timestamp('source._data', '$.created') }} as created_at,
         {{ json_timestamp('source._data', '$.version') }} as version_at,
         source._loaded_at as loaded_at,
+        source._source_changed_at,
         sums_pivoted.doc_excluding_vat_total,
         sums_pivoted.doc_vat_total,
         sums_pivoted.doc_invoice_total,
@@ -127,7 +137,8 @@ final as (
         acc_invoice_total as invoice_total,
         created_at,
         version_at,
-        loaded_at
+        loaded_at,
+        _source_changed_at
     from renamed
 
 )

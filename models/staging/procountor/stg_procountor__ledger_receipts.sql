@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'receipt_id']), changed_source_keys('ledger_receipts')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'ledger_receipts') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('ledger_receipts', key(['company_id', 'receipt_id'])) }}
 
 ),
 
@@ -31,7 +40,8 @@ renamed as (
         {{ json_str('_data', '$.depreciation') }} as depreciation,
         {{ json_timestamp('_data', '$.created') }} as created_at,
         {{ json_timestamp('_data', '$.version') }} as version_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _source_changed_at
     from source
 
 ),

@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'receipt_id']), changed_source_keys('ledger_receipts')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'ledger_receipts') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('ledger_receipts', key(['company_id', 'receipt_id'])) }}
 
 ),
 
@@ -12,6 +21,7 @@ unnested as (
     select
         source._company_id as company_id,
         cast(source._record_id as {{ type_int() }}) as receipt_id,
+        source._source_changed_at,
         {{ json_array_index('txn') }} as line_index,
         {{ json_array_value('txn') }} as txn_json
     from source
@@ -36,7 +46,8 @@ final as (
         {{ json_str('txn_json', '$.description') }} as description,
         {{ json_int('txn_json', '$.partnerId') }} as partner_id,
         {{ json_date('txn_json', '$.startDate') }} as accrual_start_date,
-        {{ json_date('txn_json', '$.endDate') }} as accrual_end_date
+        {{ json_date('txn_json', '$.endDate') }} as accrual_end_date,
+        _source_changed_at
     from unnested
 
 )

@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'payment_event_id']), changed_source_keys('payment_events')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'payment_events') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('payment_events', key(['company_id', 'payment_event_id'])) }}
 
 ),
 
@@ -21,7 +30,8 @@ final as (
         {{ json_money('_data', '$.paidAmount') }} as paid_amount,
         {{ json_str('_data', '$.paidCurrency') }} as paid_currency,
         {{ json_str('_data', '$.description') }} as description,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _source_changed_at
     from source
 
 )

@@ -1,9 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_changed_rows(key(['company_id', 'receipt_id']), changed_source_keys('ledger_receipts')) }}"
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('procountor', 'ledger_receipts') }}
-    where not coalesce(_is_deleted, false)
+    {{ changed_landing_rows('ledger_receipts', key(['company_id', 'receipt_id'])) }}
 
 ),
 
@@ -12,6 +21,7 @@ transactions as (
     select
         source._company_id as company_id,
         cast(source._record_id as {{ type_int() }}) as receipt_id,
+        source._source_changed_at,
         {{ json_array_value('txn') }} as txn_json
     from source
     {{ unnest_json_array('source._data', '$.transactions', 'txn') }}
@@ -23,6 +33,7 @@ unnested as (
     select
         transactions.company_id,
         transactions.receipt_id,
+        transactions._source_changed_at,
         {{ json_int('transactions.txn_json', '$.id') }} as transaction_id,
         {{ json_array_index('dv') }} as value_index,
         {{ json_array_value('dv') }} as value_json
@@ -40,7 +51,8 @@ final as (
         value_index + 1 as value_number,
         {{ json_int('value_json', '$.dimensionId') }} as dimension_id,
         {{ json_int('value_json', '$.itemId') }} as dimension_item_id,
-        {{ json_money('value_json', '$.value') }} as allocated_value
+        {{ json_money('value_json', '$.value') }} as allocated_value,
+        _source_changed_at
     from unnested
 
 )
