@@ -93,11 +93,25 @@ class Company:
             self.index.execute("UPDATE receipts SET version = ?, status = ? WHERE invoice_id = ? AND gone = 0",
                                (version, status, invoice_id))
 
+    def _reopened_if_closed(self, day: str | None, version: str) -> None:
+        """Procountor refuses changes in a closed period; an accountant reopens it, makes the change
+        and closes it again. What clients can see of that is the period's (and its year's) newer
+        `modified` time — loaders rely on it to know that a closed period's figures moved."""
+        if not day:
+            return
+        for year in self.regs.fiscal_years:
+            for period in year.get("trackingPeriods") or []:
+                if period["startDate"] <= day <= period["endDate"] and period["status"] == "CLOSED":
+                    period["modified"] = version
+                    year["modified"] = version
+                    self.index.generation += 1
+
     def edit_invoice(self, invoice_id: int, change_amounts: bool = True) -> dict[str, Any]:
         """A user edits the invoice: new version; rows and amounts change unless ``change_amounts`` is off."""
         with self.lock:
             row = self._require_invoice(invoice_id)
             version = self.clock.tick()
+            self._reopened_if_closed(row["date"], version)
             rev = row["rev"] + (1 if change_amounts and row["credit_of"] is None else 0)
             self.index.execute("UPDATE invoices SET version = ?, rev = ? WHERE id = ?", (version, rev, invoice_id))
             self._touch_receipts_of(invoice_id, version)
@@ -109,6 +123,7 @@ class Company:
             row = self._require_invoice(invoice_id)
             old = self.index.one("SELECT * FROM receipts WHERE id = ?", (row["receipt_id"],))
             version = self.clock.tick()
+            self._reopened_if_closed(row["date"], version)
             new_id = self.counters["next_receipt_id"]
             self.counters["next_receipt_id"] += 1
             self.index.execute("UPDATE receipts SET gone = 1 WHERE id = ?", (old["id"],))
@@ -126,8 +141,9 @@ class Company:
 
     def invalidate_invoice(self, invoice_id: int) -> dict[str, Any]:
         with self.lock:
-            self._require_invoice(invoice_id)
+            row = self._require_invoice(invoice_id)
             version = self.clock.tick()
+            self._reopened_if_closed(row["date"], version)
             self.index.execute("UPDATE invoices SET status = 'INVALIDATED', version = ? WHERE id = ?",
                                (version, invoice_id))
             self._touch_receipts_of(invoice_id, version, "INVALIDATED")
@@ -135,8 +151,9 @@ class Company:
 
     def set_invoice_status(self, invoice_id: int, status: str) -> dict[str, Any]:
         with self.lock:
-            self._require_invoice(invoice_id)
+            row = self._require_invoice(invoice_id)
             version = self.clock.tick()
+            self._reopened_if_closed(row["date"], version)
             self.index.execute("UPDATE invoices SET status = ?, version = ? WHERE id = ?",
                                (status, version, invoice_id))
             self._touch_receipts_of(invoice_id, version, status)

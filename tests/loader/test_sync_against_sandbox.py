@@ -271,3 +271,24 @@ def test_drop_connection_deletes_only_that_company(cli, sandbox, tmp_path: Path)
     assert set(landed(db, "accounts", second["company_id"])) == truth_ids(sandbox, "accounts", 1)
     result = cli("--duckdb", str(db), "runs", "--json")
     assert str(first["company_id"]) not in result.output
+
+
+def test_reports_of_a_reopened_closed_period_are_read_again(cli, sandbox, tmp_path: Path) -> None:
+    """Closed periods' reports are not asked for again, unless the period's `modified` moved."""
+    db = tmp_path / "w.duckdb"
+    extract(cli, sandbox, db, "--stream", "fiscal_years", "--stream", "accounting_reports")
+    quiet = extract(cli, sandbox, db, "--stream", "accounting_reports")
+    assert quiet["streams"][0]["requests"] < 40  # the open fiscal year's months only (+ /fiscalyears)
+
+    oldest = min((r for r in sandbox.truth.records("invoices").values()
+                  if r.get("type") == "SALES_INVOICE" and not r.get("isOffer")), key=lambda r: r["date"])
+    month = oldest["date"][:7]
+    sandbox.advance_clock(3600)
+    sandbox.edit_invoice(oldest["id"])
+    extract(cli, sandbox, db, "--stream", "accounting_reports")
+    reports = landed(db, "accounting_reports")
+    key = next(k for k in reports if k.startswith(f"INCOME_STATEMENT:{month}-01:"))
+    start, end = key.split(":")[1:]
+    ours = {row["name"]: row["value"] for row in reports[key]["reportData"]["periods"][0]["rows"]}
+    truth = {row["name"]: row["value"] for row in sandbox.truth.income_statement(start, end)}
+    assert ours == truth
