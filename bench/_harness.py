@@ -87,7 +87,7 @@ def write_config(path: Path, sb: Sandbox, db: Path, *, streams: list[str], rate_
                          "client_id": "sandbox-client", "client_secret": "sandbox-secret",
                          "api_key": "sandbox-api-key"}],
         "destination": {"type": "duckdb", "path": str(db), "schema": "raw_procountor",
-                        "memory_limit": os.environ.get("BENCH_DUCKDB_MEMORY", "1GB")},
+                        "memory_limit": os.environ.get("BENCH_DUCKDB_MEMORY", "256MB")},
         "extract": {"rate_limit": rate_limit, "workers": workers, "spool_dir": str(spool_dir),
                     "timeout_seconds": 120.0},
         "streams": {s: {"fields": "all"} if s in ("invoices", "ledger_receipts") else {} for s in streams},

@@ -49,7 +49,7 @@ class DestinationConfig:
     credentials_file: str | None = None
     api_endpoint: str | None = None
     maximum_bytes_billed: int | None = None
-    memory_limit: str = "1GB"  # DuckDB: above this the commit spills to <path>.tmp
+    memory_limit: str = "256MB"  # DuckDB: above this the commit spills to <path>.tmp
     labels: dict[str, str] | None = None  # BigQuery: extra labels on every job
 
 

@@ -39,7 +39,7 @@ def check_identifier(name: str, what: str) -> str:
 class DuckDBDestination(Destination):
     name = "duckdb"
 
-    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "1GB") -> None:
+    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "256MB") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema")
         try:
@@ -98,8 +98,9 @@ class DuckDBDestination(Destination):
                 _loaded_at TIMESTAMP NOT NULL,
                 _sync_id VARCHAR NOT NULL,
                 _is_deleted BOOLEAN NOT NULL DEFAULT false,
-                _deleted_at TIMESTAMP,
-                PRIMARY KEY (_company_id, _record_id))""")
+                _deleted_at TIMESTAMP)""")
+        # No PRIMARY KEY: DuckDB keeps such an index wholly in memory; one row per
+        # (_company_id, _record_id) is guaranteed by commit_stream (one writer, under the lease).
 
     # -- the commit ----------------------------------------------------------------------------
     def commit_stream(self, commit: StreamCommit) -> CommitResult:
@@ -121,43 +122,50 @@ class DuckDBDestination(Destination):
                     [files],
                 )
                 # A record listed twice in one run (a page boundary moved under us) lands once: the
-                # last extracted copy wins.
-                con.execute("""
-                    CREATE OR REPLACE TEMP TABLE _incoming AS
-                    SELECT * FROM _incoming
-                    QUALIFY row_number() OVER (PARTITION BY _company_id, _record_id
-                                               ORDER BY _extracted_at DESC) = 1""")
+                # last extracted copy wins. The engine already skips ids it has read, so this is a
+                # guard; the window (memory-hungry on a large spool) runs only when needed.
+                (dupes,) = con.execute("SELECT count(*) - count(DISTINCT _record_id) FROM _incoming").fetchone()
+                if dupes:
+                    con.execute("""
+                        CREATE OR REPLACE TEMP TABLE _incoming AS
+                        SELECT * FROM _incoming
+                        QUALIFY row_number() OVER (PARTITION BY _company_id, _record_id
+                                                   ORDER BY _extracted_at DESC) = 1""")
             cid = commit.company_id
-            (result.unchanged,) = con.execute(f"""
-                SELECT count(*) FROM _incoming i JOIN {table} t USING (_company_id, _record_id)
-                WHERE t._record_hash = i._record_hash AND NOT t._is_deleted""").fetchone()
-            (result.updated,) = con.execute(f"""
-                SELECT count(*) FROM _incoming i JOIN {table} t USING (_company_id, _record_id)
-                WHERE t._record_hash <> i._record_hash OR t._is_deleted""").fetchone()
-            (total,) = con.execute("SELECT count(*) FROM _incoming").fetchone()
-            result.inserted = total - result.unchanged - result.updated
+            # Upsert as delete + insert of the merged rows: hash joins spill to disk, whereas
+            # INSERT … ON CONFLICT needs the primary-key index of the whole table in memory.
             con.execute(f"""
-                INSERT INTO {table} BY NAME
-                SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
-                       ?::TIMESTAMP AS _loaded_at, ? AS _sync_id, false AS _is_deleted,
-                       NULL::TIMESTAMP AS _deleted_at
-                FROM _incoming
-                ON CONFLICT (_company_id, _record_id) DO UPDATE SET
-                    _data = excluded._data, _record_hash = excluded._record_hash,
-                    _cursor_value = excluded._cursor_value, _extracted_at = excluded._extracted_at,
-                    _loaded_at = CASE WHEN {table}._record_hash = excluded._record_hash
-                                       AND NOT {table}._is_deleted
-                                      THEN {table}._loaded_at ELSE excluded._loaded_at END,
-                    _sync_id = CASE WHEN {table}._record_hash = excluded._record_hash
-                                     AND NOT {table}._is_deleted
-                                    THEN {table}._sync_id ELSE excluded._sync_id END,
-                    _is_deleted = false, _deleted_at = NULL""", [now, commit.sync_id])
+                CREATE OR REPLACE TEMP TABLE _merged AS
+                SELECT i._company_id, i._record_id, i._data, i._record_hash, i._cursor_value, i._extracted_at,
+                       CASE WHEN t._record_hash = i._record_hash AND NOT t._is_deleted
+                            THEN t._loaded_at ELSE ?::TIMESTAMP END AS _loaded_at,
+                       CASE WHEN t._record_hash = i._record_hash AND NOT t._is_deleted
+                            THEN t._sync_id ELSE ? END AS _sync_id,
+                       false AS _is_deleted, NULL::TIMESTAMP AS _deleted_at,
+                       t._record_id IS NOT NULL AS _existed,
+                       t._record_hash = i._record_hash AND NOT t._is_deleted AS _same
+                FROM _incoming i
+                LEFT JOIN (SELECT * FROM {table} WHERE _company_id = ?) t USING (_company_id, _record_id)""",
+                [now, commit.sync_id, cid])
+            (total, existed, same) = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE _existed), count(*) FILTER (WHERE _same) FROM _merged"
+            ).fetchone()
+            result.unchanged, result.updated, result.inserted = same, existed - same, total - existed
             if commit.mode == "replace":
                 (result.deleted,) = con.execute(f"""
-                    SELECT count(*) FROM {table} WHERE _company_id = ?
-                    AND _record_id NOT IN (SELECT _record_id FROM _incoming)""", [cid]).fetchone()
-                con.execute(f"""DELETE FROM {table} WHERE _company_id = ?
-                                AND _record_id NOT IN (SELECT _record_id FROM _incoming)""", [cid])
+                    SELECT count(*) FROM {table} t WHERE _company_id = ?
+                    AND NOT EXISTS (SELECT 1 FROM _incoming i WHERE i._record_id = t._record_id)""",
+                    [cid]).fetchone()
+                con.execute(f"DELETE FROM {table} WHERE _company_id = ?", [cid])
+            else:
+                con.execute(f"""DELETE FROM {table} t WHERE _company_id = ?
+                                AND EXISTS (SELECT 1 FROM _incoming i WHERE i._record_id = t._record_id)""", [cid])
+            con.execute(f"""
+                INSERT INTO {table} (_company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
+                                     _loaded_at, _sync_id, _is_deleted, _deleted_at)
+                SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
+                       _loaded_at, _sync_id, _is_deleted, _deleted_at FROM _merged""")
+            con.execute("DROP TABLE _merged")
             if commit.deleted_ids:
                 con.execute("CREATE OR REPLACE TEMP TABLE _gone (_record_id VARCHAR)")
                 con.executemany("INSERT INTO _gone VALUES (?)", [[i] for i in commit.deleted_ids])
