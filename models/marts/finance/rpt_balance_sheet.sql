@@ -163,21 +163,12 @@ per_company as (
 
 consolidated as (
 
-    select
-        cast(null as {{ type_int() }}) as company_id,
-        true as is_consolidated,
-        cast(null as {{ type_int() }}) as fiscal_year_id,
-        cast(null as {{ type_text() }}) as fiscal_year_label,
-        cast(null as {{ type_int() }}) as fiscal_period_number,
-        period_start_date,
-        period_end_date,
-        line_order,
-        line_name,
-        line_name_en,
-        line_kind,
-        sum(amount) as amount
-    from per_company
-    {{ dbt_group_by(11) }}
+    {{ consolidated_rows(
+        'per_company',
+        null_columns=[('fiscal_year_id', 'int'), ('fiscal_year_label', 'text'), ('fiscal_period_number', 'int')],
+        group_columns=['period_start_date', 'period_end_date', 'line_order', 'line_name', 'line_name_en', 'line_kind'],
+        sum_columns=['amount'],
+    ) }}
 
 ),
 

@@ -199,23 +199,13 @@ per_company as (
 
 consolidated as (
 
-    select
-        cast(null as {{ type_int() }}) as company_id,
-        true as is_consolidated,
-        cast(null as {{ type_int() }}) as fiscal_year_id,
-        cast(null as {{ type_int() }}) as fiscal_period_number,
-        period_start_date,
-        period_end_date,
-        cash_flow_section,
-        cash_flow_line_order,
-        cash_flow_line,
-        cash_flow_line_en,
-        sum(amount) as amount,
-        sum(amount_fiscal_ytd) as amount_fiscal_ytd,
-        sum(cash_opening_balance) as cash_opening_balance,
-        sum(cash_closing_balance) as cash_closing_balance
-    from per_company
-    {{ dbt_group_by(10) }}
+    {{ consolidated_rows(
+        'per_company',
+        null_columns=[('fiscal_year_id', 'int'), ('fiscal_period_number', 'int')],
+        group_columns=['period_start_date', 'period_end_date', 'cash_flow_section', 'cash_flow_line_order',
+                       'cash_flow_line', 'cash_flow_line_en'],
+        sum_columns=['amount', 'amount_fiscal_ytd', 'cash_opening_balance', 'cash_closing_balance'],
+    ) }}
 
 ),
 

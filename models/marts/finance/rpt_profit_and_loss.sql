@@ -135,24 +135,13 @@ consolidated as (
 
     -- companies may have different fiscal years: the consolidated fiscal YTD is the sum of each
     -- company's own fiscal YTD at that calendar month
-    select
-        cast(null as {{ type_int() }}) as company_id,
-        true as is_consolidated,
-        cast(null as {{ type_int() }}) as fiscal_year_id,
-        cast(null as {{ type_text() }}) as fiscal_year_label,
-        cast(null as {{ type_int() }}) as fiscal_period_number,
-        period_start_date,
-        period_end_date,
-        line_order,
-        line_name,
-        line_name_en,
-        line_kind,
-        sum(amount_month) as amount_month,
-        sum(amount_fiscal_ytd) as amount_fiscal_ytd,
-        sum(amount_rolling_12m) as amount_rolling_12m,
-        min(rolling_months_available) as rolling_months_available
-    from per_company
-    {{ dbt_group_by(11) }}
+    {{ consolidated_rows(
+        'per_company',
+        null_columns=[('fiscal_year_id', 'int'), ('fiscal_year_label', 'text'), ('fiscal_period_number', 'int')],
+        group_columns=['period_start_date', 'period_end_date', 'line_order', 'line_name', 'line_name_en', 'line_kind'],
+        sum_columns=['amount_month', 'amount_fiscal_ytd', 'amount_rolling_12m'],
+        min_columns=['rolling_months_available'],
+    ) }}
 
 ),
 
