@@ -76,7 +76,8 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     con.execute("update raw_procountor.payment_events set _is_deleted = true, _deleted_at = ? "
                 "where _company_id = 102001", [later])
     # 4. a bank statement re-read: its event replaced by two others
-    data = json.loads(con.execute("select _data from raw_procountor.bank_statements where _company_id = 101001").fetchone()[0])
+    data = json.loads(con.execute(
+        "select _data from raw_procountor.bank_statements where _company_id = 101001").fetchone()[0])
     event = data["events"][0]
     data["events"] = [{**event, "id": 7102, "sum": 400.0}, {**event, "id": 7103, "sum": 46.4}]
     con.execute("update raw_procountor.bank_statements set _data = ?, _loaded_at = ? where _company_id = 101001",
