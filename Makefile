@@ -24,7 +24,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check loader tests bench scripts
-	$(BIN)/sqlfluff lint models macros tests/dbt analyses --processes 2
+	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
