@@ -81,7 +81,65 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-@click.group()
+def _lifted_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.config_path, obj._config = value, None
+
+
+def _lifted_duckdb(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.duckdb_path, obj._config = value, None
+
+
+def _lifted_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    obj = ctx.find_object(Ctx)
+    if value and obj is not None:
+        obj.verbose += value
+        _setup_logging(obj.verbose)
+
+
+def _shared_options() -> list[click.Option]:
+    """The group's options again, for after the subcommand: people type `runs --duckdb x.duckdb`."""
+    return [
+        click.Option(["--config"], type=click.Path(dir_okay=False), expose_value=False,
+                     callback=_lifted_config, help="Config file (same as before the subcommand)."),
+        click.Option(["--duckdb"], type=click.Path(dir_okay=False), expose_value=False,
+                     callback=_lifted_duckdb, help="DuckDB file (same as before the subcommand)."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_lifted_verbose,
+                     help="More log output (same as before the subcommand)."),
+    ]
+
+
+def attach_shared_options(cmd: click.Command) -> None:
+    """Give `cmd` (and its subcommands) the group's options, unless it declares the same flag itself
+    (then its own option wins: catalog/report/docs/mcp/demo read `--duckdb`, sync reads `--config`)."""
+    if getattr(cmd, "_shared_options_attached", False):
+        return
+    taken = {opt for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}
+    for option in _shared_options():
+        if not taken.intersection(option.opts):
+            cmd.params.append(option)
+    cmd._shared_options_attached = True  # type: ignore[attr-defined]
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            attach_shared_options(sub)
+
+
+class LoaderGroup(click.Group):
+    """Accepts --config, --duckdb and -v before or after the subcommand."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            attach_shared_options(cmd)
+        return cmd
+
+
+@click.group(cls=LoaderGroup)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="PROCOUNTOR_CONFIG",
               help="Config file (default: ./procountor.yml if present, else environment variables).")
 @click.option("--duckdb", "duckdb_path", type=click.Path(dir_okay=False),

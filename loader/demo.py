@@ -98,12 +98,15 @@ def print_profit_and_loss(duckdb_path: str, echo=click.echo) -> None:  # type: i
 
 
 @click.command()
-@click.option("--duckdb", "duckdb_path", default="warehouse.duckdb", show_default=True)
+@click.option("--duckdb", "duckdb_path", default=None, help="DuckDB file to (re)create  [default: warehouse.duckdb]")
 @click.option("--documents", default=2000, show_default=True, help="Size of the generated company.")
 @click.option("--seed", default=42, show_default=True)
-def demo(duckdb_path: str, documents: int, seed: int) -> None:
+def demo(duckdb_path: str | None, documents: int, seed: int) -> None:
     """Sandbox → extract → dbt build on DuckDB → the monthly P&L."""
-    from loader.cli import handle_errors
+    from loader.cli import Ctx, handle_errors
+
+    group = click.get_current_context().find_object(Ctx)
+    duckdb_path = duckdb_path or (group.duckdb_path if group else None) or "warehouse.duckdb"
 
     @handle_errors
     def _run() -> None:
