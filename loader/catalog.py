@@ -244,7 +244,9 @@ def _landing_relations(documents: list[dict[str, Any]]) -> list[Relation]:
     columns = [Column(n, f"{duck} / {bq}", d) for n, duck, bq, d in LANDING_COLUMNS]
     out = []
     for spec in REGISTRY:
-        fields = [Column(f.path, f.type, _clean(f.description)) for f in field_catalog(spec.record_schema)]
+        fields = [Column(f.path, f.type if f.recursive_of is None else
+                         f"{f.type}, recursive: the fields of `{f.recursive_of or 'the record'}`",
+                         _clean(f.description)) for f in field_catalog(spec.record_schema)]
         description = spec.description
         if described.get(spec.name):
             description += f" {described[spec.name]}"

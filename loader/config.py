@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from loader.errors import ConfigError
-from loader.streams.contract import field_catalog
+from loader.projection import Trie, build_trie
+from loader.streams.contract import field_catalog, recursive_links
 from loader.streams.registry import REGISTRY, StreamSpec, get_stream
 
 DEFAULT_BASE_URL = "https://api.procountor.com/api"
@@ -117,6 +118,20 @@ def automatic_fields(spec: StreamSpec) -> list[str]:
 
 def catalog_paths(spec: StreamSpec) -> list[str]:
     return [f.path for f in field_catalog(spec.record_schema)]
+
+
+def opaque_paths(spec: StreamSpec) -> set[str]:
+    """Object (or untyped) fields the contract declares without fields of their own: projected as
+    objects of which nothing is selected, so whatever the API puts in them is reported, not landed."""
+    catalog = field_catalog(spec.record_schema)
+    parents = {f.path.rsplit(".", 1)[0] for f in catalog if "." in f.path}
+    return {f.path for f in catalog if f.recursive_of is None and f.path not in parents
+            and f.type.removeprefix("array<").rstrip(">") in ("object", "any")}
+
+
+def selection_trie(spec: StreamSpec, fields: list[str]) -> Trie:
+    """The projection trie of a selection: recursive fields repeat their anchor's selection."""
+    return build_trie(fields, recursive_links(spec.record_schema), opaque_paths(spec))
 
 
 def to_leaves(spec: StreamSpec, paths: set[str]) -> list[str]:

@@ -25,11 +25,10 @@ from zoneinfo import ZoneInfo
 
 from loader import secrets
 from loader.client.http import ApiClient
-from loader.config import Config, StreamSelection
+from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
 from loader.errors import ApiError, LeaseError, SchemaDriftError
 from loader.paging import detail_records, iter_pages
-from loader.projection import build_trie
 from loader.spool import SpoolWriter
 from loader.streams.registry import REGISTRY, StreamSpec
 
@@ -199,7 +198,7 @@ class Extractor:
         state = None if self.dry_run else self.dest.get_state(self.company_id, spec.name)
         full = spec.replication == "full_table" or state is None or spec.name in self.full_refresh
         self.ctx.full[spec.name] = full
-        writer = SpoolWriter(spool_root / f"{spec.name}.jsonl", self.company_id, build_trie(sel.fields),
+        writer = SpoolWriter(spool_root / f"{spec.name}.jsonl", self.company_id, selection_trie(spec, sel.fields),
                              spec.primary_key, spec.cursor_field, spec.key_fields)
         if self.progress is not None:
             writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]

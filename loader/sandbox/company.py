@@ -75,9 +75,11 @@ class Company:
         return self.index.query(f"SELECT * FROM receipts WHERE gone = 0 AND id IN ({marks}) ORDER BY id", ids)
 
     def with_extra(self, stream: str, body: dict[str, Any]) -> dict[str, Any]:
-        extra = self.extra_fields.get(stream)
-        if extra:
-            body.update(extra)
+        """The record with the fields added through the control interface. A dotted name adds a
+        field inside nested objects, arrays transparent: `events.event.newField` is in every child event
+        (the events inside events) and nowhere else."""
+        for name, value in (self.extra_fields.get(stream) or {}).items():
+            body = _with_field(body, name.split("."), value)
         return body
 
     def partner_list(self) -> list[dict[str, Any]]:
@@ -243,3 +245,17 @@ class Company:
 
     def close(self) -> None:
         self.index.close()
+
+
+def _with_field(node: Any, parts: list[str], value: Any) -> Any:
+    """A copy of `node` with the field set (the registries' own dicts are never changed)."""
+    if isinstance(node, list):
+        return [_with_field(item, parts, value) for item in node]
+    if not isinstance(node, dict):
+        return node
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return {**node, head: value}
+    if head not in node or node[head] is None:
+        return node
+    return {**node, head: _with_field(node[head], rest, value)}

@@ -16,8 +16,13 @@ from typing import Any
 @dataclass(frozen=True)
 class FieldInfo:
     path: str
-    type: str  # string | integer | number | boolean | object | array<...>
+    type: str  # string | integer | number | boolean | object | any | array<...>
     description: str
+    # A field whose type repeats an enclosing one (a bank statement event's child `event`s are
+    # events): the path of that enclosing field. Its children are the anchor's children, one level
+    # down, so the catalog lists them once, under the anchor, and projection applies the anchor's
+    # selection at every depth.
+    recursive_of: str | None = None
 
 
 @cache
@@ -31,6 +36,11 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def _resolve(node: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    # `allOf: [{$ref}]` is how OpenAPI 3.0 puts a description or `nullable` next to a reference
+    # (ledger receipts' `serialNumber`): it is that reference.
+    all_of = node.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and "$ref" in all_of[0]:
+        node = all_of[0]
     ref = node.get("$ref")
     if ref:
         name = ref.rsplit("/", 1)[-1]
@@ -51,12 +61,14 @@ def field_catalog(schema_name: str) -> tuple[FieldInfo, ...]:
     """Every dotted field path of a schema (objects and leaves; arrays are transparent)."""
     out: list[FieldInfo] = []
 
-    def walk(node: dict[str, Any], prefix: str, seen: tuple[str, ...]) -> None:
+    def element(node: dict[str, Any]) -> str | None:
         name, node = _resolve(node)
-        if name and name in seen:
-            return  # recursive types (child events) stop at one level
+        return element(node.get("items", {})) if node.get("type") == "array" else name
+
+    def walk(node: dict[str, Any], prefix: str, seen: dict[str, str]) -> None:
+        name, node = _resolve(node)
         if name:
-            seen = (*seen, name)
+            seen = {**seen, name: prefix}
         if node.get("type") == "array":
             walk(node.get("items", {}), prefix, seen)
             return
@@ -64,8 +76,31 @@ def field_catalog(schema_name: str) -> tuple[FieldInfo, ...]:
             path = f"{prefix}.{key}" if prefix else key
             _, resolved = _resolve(sub)
             desc = sub.get("description") or resolved.get("description") or ""
+            anchor = seen.get(element(sub) or "")
+            if anchor is not None:
+                out.append(FieldInfo(path, _type_of(sub), desc, anchor))
+                continue  # its fields are the anchor's, listed there
             out.append(FieldInfo(path, _type_of(sub), desc))
             walk(sub, path, seen)
 
-    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", ())
+    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", {})
     return tuple(out)
+
+
+def recursive_links(schema_name: str) -> dict[str, str]:
+    """Recursive field path → the enclosing field path whose type it repeats ("" = the record)."""
+    return {f.path: f.recursive_of for f in field_catalog(schema_name) if f.recursive_of is not None}
+
+
+def canonical_path(path: str, links: dict[str, str]) -> str:
+    """A path through recursive fields, written as the path of the same field at the top level
+    (`events.event.event.name` → `events.name`): one type, one selection, one catalog entry."""
+    changed = True
+    while changed:
+        changed = False
+        for link, anchor in links.items():
+            if path.startswith(link + "."):
+                rest = path[len(link) + 1:]
+                path = f"{anchor}.{rest}" if anchor else rest
+                changed = True
+    return path
