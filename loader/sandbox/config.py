@@ -12,7 +12,8 @@ class FaultRule:
     """A scripted fault: the ``nth`` request (1-based) matching ``path`` (fnmatch glob) gets ``fault``.
 
     ``repeat`` > 1 also hits the following ``repeat - 1`` matching requests (``0`` = every one from nth on).
-    Fault kinds: ``500``, ``502``, ``503``, ``429``, ``timeout``, ``reset``, ``truncated``, ``invalid_json``.
+    Fault kinds: ``500``, ``502``, ``503``, ``429``, ``timeout``, ``reset``, ``truncated``, ``invalid_json``;
+    scripted rules also take ``403`` (no rights) and ``404`` (endpoint not offered).
     """
 
     path: str

@@ -153,6 +153,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if app.ops.latency_ms:
             time.sleep(app.ops.latency_ms / 1000)
         fault = app.ops.pick_fault(method, path)
+        if fault in ("403", "404"):  # scripted only: an API user without the right, an endpoint not offered
+            raise ApiError(int(fault), "User rights check failed: Insufficient user rights"
+                           if fault == "403" else "NOT_FOUND", None)
         if fault in ("500", "502", "503", "429"):
             raise ApiError(int(fault), "SIMULATED_FAULT", None,
                            {"Retry-After": "1"} if fault in ("429", "503") and app.ops.retry_after else None)
