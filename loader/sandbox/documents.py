@@ -103,15 +103,16 @@ def _dimensions(rng: random.Random, value: Decimal) -> list[dict[str, Any]]:
 def figures(company: Company, row: Any) -> Figures:
     """Lines and totals of an invoice index row (cached per id and revision).
 
-    A credit note's figures are its original's, negated; they are keyed by the original's revision
-    too, so editing the original is seen by its credit notes whatever the cache holds."""
+    A credit note is its own document: its rows are a negated copy of its original as the original
+    stood when it was credited (revision ``row["rev"]`` of the original), so a later edit of the
+    original leaves the credit note -- whose version does not move -- exactly as it was."""
     if row["credit_of"] is not None:
         original = company.invoice_row(row["credit_of"])
         if original is not None:
-            key: tuple[int, ...] = (row["id"], row["rev"], original["rev"])
+            key: tuple[int, ...] = (row["id"], row["rev"], -1)
             cached = company.figures_cache.get(key)
             if cached is None:
-                cached = _negated(figures(company, original))
+                cached = _negated(figures(company, {**dict(original), "rev": row["rev"]}))
                 company.figures_cache.put(key, cached)
             return cached
     key = (row["id"], row["rev"])

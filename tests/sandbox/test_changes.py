@@ -86,3 +86,36 @@ def test_cli_prints_the_url_and_stops_on_sigterm() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_every_receipt_whose_postings_change_gets_a_newer_version(fresh_sandbox: SandboxServer) -> None:
+    """Correctness of the sandbox as a source: a client that follows `version` must be able to see every
+    changed posting. Editing an invoice that was credited must change the original's receipts only (a
+    credit note is its own document in Procountor), never a credit note behind an unchanged version --
+    which made bench/dbt_build.py's marts disagree with the sandbox's own reports after its edits."""
+    api = Api(fresh_sandbox)
+    invoices = {i["id"]: i for i in api.walk("/invoices")}
+    by_number = {str(i["invoiceNumber"]): i for i in invoices.values() if not i.get("originalInvoiceNumber")}
+    credited = sorted({by_number[str(i["originalInvoiceNumber"])]["id"] for i in invoices.values()
+                       if i.get("originalInvoiceNumber") and str(i["originalInvoiceNumber"]) in by_number})
+    assert credited, "the fixture company needs at least one credited invoice"
+    notes = [i["id"] for i in invoices.values() if i.get("originalInvoiceNumber")]
+    note_rows_before = {n: api.get(f"/invoices/{n}")["invoiceRows"] for n in notes}
+
+    def postings() -> dict[int, list[tuple[str, str]]]:
+        out: dict[int, list[tuple[str, str]]] = {}
+        for line in fresh_sandbox.truth.ledger():
+            out.setdefault(line["receiptId"], []).append((line["account"], str(line["amount"])))
+        return {k: sorted(v) for k, v in out.items()}
+
+    before = postings()
+    signpost = fresh_sandbox.now()
+    for invoice_id in credited:
+        fresh_sandbox.edit_invoice(invoice_id)
+    after = postings()
+    changed = {rid for rid in set(before) | set(after) if before.get(rid) != after.get(rid)}
+    assert changed, "editing invoices must change some postings"
+    versions = {r["id"]: r["version"] for r in api.walk("/ledgerreceipts", versionStartDate=signpost)}
+    stale = sorted(rid for rid in changed if versions.get(rid, "") <= signpost)
+    assert not stale, f"receipts whose postings changed behind an unchanged version: {stale}"
+    assert {n: api.get(f"/invoices/{n}")["invoiceRows"] for n in notes} == note_rows_before
