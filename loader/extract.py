@@ -572,38 +572,51 @@ class Extractor:
     # -- Procountor's own reports, for reconciliation ----------------------------------------------
     def _reports_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
                         writer: SpoolWriter, new_state: dict[str, Any], result: StreamResult) -> list[str]:
-        """Monthly income statements and balance sheets of every fiscal year up to today.
+        """The stream's declared reports at every month-end of every fiscal year up to today.
 
-        A report whose end date lies in a CLOSED tracking period cannot change any more (Procountor
-        refuses postings there), so once landed it is not asked for again."""
+        A report whose period lies in CLOSED tracking periods cannot change any more (Procountor
+        refuses postings there), so once landed it is not asked for again -- unless a period it
+        depends on was reopened since (its `modified` moved). A cumulative report (a balance sheet)
+        depends on every period up to its end date: reopening March moves April's balance sheet
+        although April itself stays closed and untouched."""
+        spec = sel.spec
         body = self.client.get("/fiscalyears")
         years = (body or {}).get("fiscalYears") or []
         today = self.signpost.date()
         have = set() if (full and state is None) or self.dry_run else \
-            set(self.dest.live_ids(self.company_id, sel.spec.name))
-        if sel.spec.name in self.full_refresh:
+            set(self.dest.live_ids(self.company_id, spec.name))
+        if spec.name in self.full_refresh:
             have = set()
         # A closed period is settled only as long as nobody reopened it: remember each closed
         # period's `modified` and ask again when it differs.
         settled_before: dict[str, str] = dict((state or {}).get("closed_periods") or {})
         settled_now: dict[str, str] = {}
+        period_ends: list[str] = []
+        for fy in years:
+            for p in fy.get("trackingPeriods") or []:
+                if p.get("endDate"):
+                    period_ends.append(str(p["endDate"]))
+                    if p.get("status") == "CLOSED":
+                        settled_now[str(p["endDate"])] = str(p.get("modified") or "")
+        unsettled = [e for e in period_ends
+                     if not (e in settled_now and settled_before.get(e) == settled_now[e])]
+        first_unsettled = min(unsettled, default="9999-12-31")
         requests: list[dict[str, str]] = []
         for fy in years:
             start, end = fy.get("startDate"), fy.get("endDate")
             if not start or not end or date.fromisoformat(start) > today:
                 continue
-            for p in fy.get("trackingPeriods") or []:
-                if p.get("status") == "CLOSED" and p.get("endDate"):
-                    settled_now[str(p["endDate"])] = str(p.get("modified") or "")
             fy_start, fy_end = date.fromisoformat(start), date.fromisoformat(end)
             month = fy_start.replace(day=1)
             while month <= min(fy_end, _month_end(today)):
                 m_start, m_end = max(month, fy_start), min(_month_end(month), fy_end)
                 end_text = m_end.isoformat()
-                settled = end_text in settled_now and settled_before.get(end_text) == settled_now[end_text]
-                for kind, r_start in (("INCOME_STATEMENT", m_start), ("BALANCE_SHEET", fy_start)):
-                    req = {"type": kind, "startDate": r_start.isoformat(), "endDate": end_text}
-                    if not (settled and f"{kind}:{req['startDate']}:{end_text}" in have):
+                own_settled = end_text in settled_now and settled_before.get(end_text) == settled_now[end_text]
+                for report in spec.reports:
+                    r_start = m_start if report.start == "month" else fy_start
+                    req = {**report.params, "startDate": r_start.isoformat(), "endDate": end_text}
+                    settled = end_text < first_unsettled if report.cumulative else own_settled
+                    if not (settled and _report_key(spec, req) in have):
                         requests.append(req)
                 month = _month_end(month) + timedelta(days=1)
         new_state["closed_periods"] = settled_now
@@ -611,9 +624,8 @@ class Extractor:
             requests = requests[:2]
 
         def fetch(req: dict[str, str]) -> list[dict[str, Any]]:
-            answer = self.client.post("/reports/accounting", req)
-            return [{"type": req["type"], "startDate": req["startDate"], "endDate": req["endDate"],
-                     **(answer if isinstance(answer, dict) else {})}]
+            answer = self.client.post(spec.path, req)
+            return [{**req, **(answer if isinstance(answer, dict) else {})}]
 
         for records in self._map(fetch, requests):
             for record in records:
@@ -632,6 +644,11 @@ class Extractor:
                     yield fut.result()
         for fut in futures:
             yield fut.result()
+
+
+def _report_key(spec: StreamSpec, request: dict[str, str]) -> str:
+    """The landed record id of a report request (the stream's `key_fields` joined by ':')."""
+    return ":".join(request[f] for f in spec.key_fields)
 
 
 def _catalogued(spec: StreamSpec, path: str) -> bool:

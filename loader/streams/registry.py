@@ -17,6 +17,20 @@ Sweep = Literal["none", "full", "linked"]
 
 
 @dataclass(frozen=True)
+class ReportRequest:
+    """One report asked for at every month-end of every fiscal year (kind "reports").
+
+    `params` are the fixed body fields; `start` is where each request's period begins ("month":
+    the month's movement; "fiscal_year": year to date). A `cumulative` report's figures depend on
+    every earlier period too (a balance sheet): it is asked for again when any period up to its
+    end date changed, not only its own."""
+
+    params: dict[str, str]
+    start: Literal["month", "fiscal_year"]
+    cumulative: bool = False
+
+
+@dataclass(frozen=True)
 class StreamSpec:
     name: str
     description: str
@@ -55,6 +69,8 @@ class StreamSpec:
     key_fields: tuple[str, ...] = ()
     default_selected: bool = True
     opt_in_note: str = ""
+    # kind "reports": the requests made at every month-end (one record each).
+    reports: tuple[ReportRequest, ...] = ()
 
 
 VERSION = ("versionStartDate", "versionEndDate")
@@ -286,6 +302,8 @@ REGISTRY: tuple[StreamSpec, ...] = (
         paging="none",
         key_fields=("type", "startDate", "endDate"),
         order_params={},
+        reports=(ReportRequest({"type": "INCOME_STATEMENT"}, "month"),
+                 ReportRequest({"type": "BALANCE_SHEET"}, "fiscal_year", cumulative=True)),
     ),
 )
 
