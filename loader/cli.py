@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 unexpected error, 2 configuration or usage error, 3 sign-in or rights,
 4 the API kept failing, 5 destination error, 6 schema drift (with --fail-on-drift),
-7 another run holds the lease, 8 dbt failed.
+7 another run holds the lease, 8 dbt failed, 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"error ({exc.kind}): {secrets.redact(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted; nothing partial was committed", err=True)
+            click.echo("interrupted; streams committed before the interruption stay committed, "
+                       "the others are as they were", err=True)
             sys.exit(130)
         except click.exceptions.Exit:
             raise

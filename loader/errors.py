@@ -58,3 +58,13 @@ class LeaseError(LoaderError):
 class DbtError(LoaderError):
     exit_code = 8
     kind = "dbt"
+
+
+class InterruptedRun(LoaderError):
+    """Ctrl-C (exit 130) or SIGTERM (exit 143) stopped a run; streams committed before it stay."""
+
+    kind = "interrupted"
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

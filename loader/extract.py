@@ -27,8 +27,9 @@ from loader import secrets
 from loader.client.http import ApiClient
 from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
-from loader.errors import ApiError, LeaseError, SchemaDriftError
-from loader.paging import detail_records, iter_pages
+from loader.errors import ApiError, InterruptedRun, LeaseError, SchemaDriftError, SpoolError
+from loader.interrupts import Terminated, sigterm_raises
+from loader.paging import Listing, detail_records, iter_pages
 from loader.spool import SpoolWriter
 from loader.streams.registry import REGISTRY, StreamSpec
 
@@ -49,6 +50,8 @@ class StreamResult:
     seconds: float = 0.0
     new_fields: list[str] = field(default_factory=list)
     window: str = ""
+    # Why deletions were not inferred this run ("" when they were, or when none were looked for).
+    tombstones_skipped: str = ""
 
 
 @dataclass
@@ -113,6 +116,7 @@ class Extractor:
         self.ctx = _Context()
         # With --fail-on-drift nothing is committed until every stream was read without drift.
         self._deferred: list[tuple[StreamResult, StreamCommit]] = []
+        self.committed: list[str] = []
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -150,16 +154,16 @@ class Extractor:
         self.spool_root = spool_root
         error: BaseException | None = None
         try:
-            with ThreadPoolExecutor(max_workers=self.x.workers, thread_name_prefix="detail") as pool:
-                self.pool = pool
-                for _name, sel in self.selection.items():
-                    results.append(self._run_stream(sel, spool_root))
-            drift = {r.stream: r.new_fields for r in results if r.new_fields}
-            if drift and self.fail_on_drift:
-                raise SchemaDriftError("new fields appeared in the API; nothing was written: " +
-                                       "; ".join(f"{s}: {', '.join(f)}" for s, f in drift.items()))
-            for result, commit in self._deferred:
-                self._commit(result, commit)
+            with sigterm_raises():
+                self._run_streams(results, spool_root)
+        except (KeyboardInterrupt, Terminated) as exc:
+            signame = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+            error = InterruptedRun(f"interrupted by {signame}; {self._committed_note()}",
+                                   143 if isinstance(exc, Terminated) else 130)
+            raise error from None
+        except SpoolError as exc:
+            error = SpoolError(f"{exc} {self._committed_note()}")
+            raise error from None
         except BaseException as exc:
             error = exc
             raise
@@ -182,6 +186,31 @@ class Extractor:
                 except Exception:
                     log.exception("could not record the end of the run")
         return summary
+
+    def _run_streams(self, results: list[StreamResult], spool_root: Path) -> None:
+        pool = ThreadPoolExecutor(max_workers=self.x.workers, thread_name_prefix="detail")
+        self.pool = pool
+        try:
+            for _name, sel in self.selection.items():
+                results.append(self._run_stream(sel, spool_root))
+            drift = {r.stream: r.new_fields for r in results if r.new_fields}
+            if drift and self.fail_on_drift:
+                raise SchemaDriftError("new fields appeared in the API; nothing was written: " +
+                                       "; ".join(f"{s}: {', '.join(f)}" for s, f in drift.items()))
+            for result, commit in self._deferred:
+                self._commit(result, commit)
+        finally:
+            # Queued detail batches are dropped at once; the few in flight end with their request.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _committed_note(self) -> str:
+        """What an interrupted or failed run leaves behind, in words (each stream commits alone)."""
+        if self.dry_run:
+            return "nothing was written (dry run)."
+        if not self.committed:
+            return "no stream of this run was committed; the warehouse is as it was before the run."
+        return (f"committed before the stop and kept: {', '.join(self.committed)}; "
+                "the other streams are as they were and the next run reads them.")
 
     def _signpost(self) -> datetime:
         server = self.client.server_time or datetime.now(UTC)
@@ -245,6 +274,7 @@ class Extractor:
 
     def _commit(self, result: StreamResult, commit: StreamCommit) -> None:
         cr = self.dest.commit_stream(commit)
+        self.committed.append(result.stream)
         result.inserted, result.updated, result.unchanged, result.deleted = (
             cr.inserted, cr.updated, cr.unchanged, cr.deleted)
         # A long run keeps its lease alive at every commit (the TTL bounds a dead run, not a slow one).
@@ -289,27 +319,41 @@ class Extractor:
             live = set(self.dest.live_ids(self.company_id, spec.name))
         skip_before = window_start.strftime(TS_FORMAT) if (sweep and window_start is not None) else None
         listed: set[str] = set()
+        reports: list[Listing] = []
         for variant in self._variants(sel):
             query = {**params, **variant}
             parts, expected = self._partitions(spec, query)
             before = len(listed)
-            self._read_listing(spec, [{**query, **p} for p in parts], writer, listed, live, skip_before)
+            found = self._read_listing(spec, [{**query, **p} for p in parts], writer, listed, live, skip_before)
             if expected is not None and len(listed) - before < expected:
                 # Something fell outside the date parts (no date, or moved while we read): read the
-                # whole listing once more; ids already read are skipped.
-                self._read_listing(spec, [query], writer, listed, live, skip_before)
+                # whole listing once more; ids already read are skipped. Its report is the proof.
+                found = self._read_listing(spec, [query], writer, listed, live, skip_before)
+            reports += found
             if self.dry_run:
                 break
 
         deleted: list[str] = []
+        gaps = [r.reason for r in reports if not r.complete]
         if live is not None:
-            deleted = sorted(live - listed)
-        if (live is not None or full) and spec.sweep != "none":
+            if gaps:
+                self._skip_tombstones(result, gaps)
+            else:
+                deleted = sorted(live - listed)
+        if (live is not None or full) and spec.sweep != "none" and not gaps:
             # A full listing is a sweep too: the table now holds exactly what the API lists.
             new_state["last_sweep_at"] = datetime.now(UTC).strftime(TS_FORMAT)
         if spec.sweep == "linked" and not full and not self.dry_run:
             deleted = sorted(set(deleted) | set(self._linked_sweep(spec, writer)))
         return deleted
+
+    def _skip_tombstones(self, result: StreamResult, reasons: list[str]) -> None:
+        """An incomplete listing proves nothing about absence: keep every row, say why."""
+        why = "; ".join(sorted(set(reasons)))
+        result.tombstones_skipped = why
+        log.warning("%s: deletions not inferred this run, the listing was not proven complete: %s",
+                    result.stream, why)
+        self.echo(f"  {result.stream}: no deletions inferred this run (listing not proven complete: {why})")
 
     def _partitions(self, spec: StreamSpec, query: dict[str, Any]) -> tuple[list[dict[str, str]], int | None]:
         """Date ranges that split a large full listing into parts of similar size.
@@ -344,92 +388,112 @@ class Extractor:
         return ranges, total
 
     def _read_listing(self, spec: StreamSpec, queries: list[dict[str, Any]], writer: SpoolWriter,
-                      listed: set[str], live: set[str] | None, skip_before: str | None) -> None:
+                      listed: set[str], live: set[str] | None, skip_before: str | None) -> list[Listing]:
         """Read listings (one per query, side by side) and their details into the spool.
 
-        Listing threads page through their query and hand id batches to the detail pool; worker
-        threads encode records; this thread only appends encoded lines to the spool. A semaphore
-        bounds the detail batches in flight, so memory stays flat whatever the account's size."""
-        out: queue.Queue[tuple[str, Any]] = queue.Queue()
-        slots = threading.BoundedSemaphore(self.x.workers * 2)
-        lock = threading.Lock()
+        Listing threads page through their query and hand id batches over a bounded queue; this
+        thread alone submits detail batches (at most 2 × workers in flight), writes their records
+        and the listing rows to the spool. Nothing waits without a timeout on something only
+        another thread frees: on any error (a full disk, Ctrl-C, SIGTERM, an API failure) `stop`
+        is set, queued work is cancelled, and the listing threads leave at their next page or
+        hand-off. Returns each listing's report (complete or why not)."""
+        cap = self.x.workers * 2
+        handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=cap)
+        wake = threading.Event()
         stop = threading.Event()
-        submitted = 0
+        lock = threading.Lock()
 
-        def detail_task(batch: list[str]) -> None:
-            try:
-                out.put(("detail", [writer.encode(r) for r in self._details(spec, batch)]))
-            except BaseException as exc:
-                out.put(("detail-error", exc))
+        def hand_over(item: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    handoff.put(item, timeout=0.2)
+                except queue.Full:
+                    continue
+                wake.set()
+                return True
+            return False
 
-        def submit(batch: list[str]) -> None:
-            nonlocal submitted
-            slots.acquire()
-            with lock:
-                submitted += 1
-            self.pool.submit(detail_task, batch)
-
-        def list_task(query: dict[str, Any]) -> None:
+        def list_task(query: dict[str, Any]) -> Listing:
+            report = Listing()
             pending: list[str] = []
-            try:
-                for page in iter_pages(self.client, spec, query):
-                    if stop.is_set():
-                        break
-                    rows = []
-                    for record in page:
-                        rid = writer.record_id(record)
-                        with lock:
-                            if rid in listed:
-                                continue
-                            listed.add(rid)
-                        if not spec.detail_path:
-                            rows.append(writer.encode(record, rid))
+            for page in iter_pages(self.client, spec, query, report):
+                if stop.is_set():
+                    report.incomplete("the run stopped")
+                    return report
+                rows = []
+                for record in page:
+                    rid = writer.record_id(record)
+                    version = record.get(spec.cursor_field) if spec.cursor_field else None
+                    if version:
+                        report.saw_version(str(version))
+                    with lock:
+                        if rid in listed:
                             continue
-                        if skip_before and live is not None and rid in live:
-                            version = record.get(spec.cursor_field or "")
-                            if version and str(version) < skip_before:
-                                continue  # unchanged since the last run: no detail needed
-                        pending.append(rid)
-                        if len(pending) >= spec.detail_batch:
-                            submit(pending[: spec.detail_batch])
-                            del pending[: spec.detail_batch]
-                    if rows:
-                        out.put(("rows", rows))
-                    if self.dry_run:
-                        break
-                while pending and not stop.is_set():
-                    submit(pending[: spec.detail_batch])
-                    del pending[: spec.detail_batch]
-            except BaseException as exc:
-                out.put(("list-error", exc))
-            finally:
-                out.put(("list-done", None))
-
-        error: BaseException | None = None
-        lists_done = details_done = 0
-        with ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="list") as listing:
-            for query in queries:
-                listing.submit(list_task, query)
-            while True:
-                with lock:
-                    finished = lists_done == len(queries) and details_done == submitted
-                if finished:
+                        listed.add(rid)
+                    if not spec.detail_path:
+                        rows.append(writer.encode(record, rid))
+                        continue
+                    if skip_before and live is not None and rid in live and version and str(version) < skip_before:
+                        continue  # unchanged since the last run: no detail needed
+                    pending.append(rid)
+                    if len(pending) >= spec.detail_batch:
+                        if not hand_over(("ids", pending[: spec.detail_batch])):
+                            return report
+                        del pending[: spec.detail_batch]
+                if rows and not hand_over(("rows", rows)):
+                    return report
+                if self.dry_run:
                     break
-                kind, payload = out.get()
-                if kind in ("detail", "detail-error"):
-                    details_done += 1
-                    slots.release()
-                elif kind == "list-done":
-                    lists_done += 1
-                if kind.endswith("error"):
-                    if error is None:
-                        error = payload
-                    stop.set()
-                elif kind in ("rows", "detail") and error is None:
-                    for encoded in payload:
+            while pending:
+                if not hand_over(("ids", pending[: spec.detail_batch])):
+                    return report
+                del pending[: spec.detail_batch]
+            return report
+
+        def detail_task(batch: list[str]) -> list[tuple[str, str, set[str]]]:
+            return [writer.encode(r) for r in self._details(spec, batch)]
+
+        listing = ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="list")
+        lists: set[Future[Listing]] = set()
+        details: set[Future[list[tuple[str, str, set[str]]]]] = set()
+        reports: list[Listing] = []
+        try:
+            for query in queries:
+                fut = listing.submit(list_task, query)
+                fut.add_done_callback(lambda _f: wake.set())
+                lists.add(fut)
+            while lists or details or not handoff.empty():
+                # Clear before looking, so whatever finishes while we look wakes the next round.
+                wake.clear()
+                while len(details) < cap:
+                    try:
+                        kind, payload = handoff.get_nowait()
+                    except queue.Empty:
+                        break
+                    if kind == "rows":
+                        for encoded in payload:
+                            writer.append(encoded)
+                    else:
+                        fut = self.pool.submit(detail_task, payload)
+                        fut.add_done_callback(lambda _f: wake.set())
+                        details.add(fut)
+                for fut in [f for f in details if f.done()]:
+                    details.discard(fut)
+                    for encoded in fut.result():
                         writer.append(encoded)
-        if error is not None:
-            raise error
+                for fut in [f for f in lists if f.done()]:
+                    lists.discard(fut)
+                    reports.append(fut.result())
+                if lists or details or not handoff.empty():
+                    wake.wait(1.0)
+        except BaseException:
+            stop.set()
+            for fut in details:
+                fut.cancel()
+            raise
+        finally:
+            listing.shutdown(wait=False, cancel_futures=True)
+        return reports
 
     def _details(self, spec: StreamSpec, ids: list[str]) -> list[dict[str, Any]]:
         path = spec.detail_path.format(ids=",".join(ids))  # type: ignore[union-attr]
@@ -504,10 +568,17 @@ class Extractor:
         parent_ids = self._parent_ids(sel, state, full)
         batches = [parent_ids[i: i + spec.detail_batch] for i in range(0, len(parent_ids), spec.detail_batch)]
 
+        unproven: list[str] = []  # parents whose children's listing was not proven complete
+        gaps: list[str] = []
+
         def fetch(batch: list[str]) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
-            for page in iter_pages(self.client, spec, {spec.fanout_param: ",".join(batch)}):
+            report = Listing()
+            for page in iter_pages(self.client, spec, {spec.fanout_param: ",".join(batch)}, report):
                 out.extend(page)
+            if not report.complete:
+                unproven.extend(batch)
+                gaps.append(report.reason)
             return out
 
         for records in self._map(fetch, batches):
@@ -516,8 +587,11 @@ class Extractor:
         new_state["cursor"] = self.signpost.strftime(TS_FORMAT)
         deleted: list[str] = []
         if not full and parent_ids and not self.dry_run:
-            stale = self.dest.lookup_ids(self.company_id, spec.name, spec.fanout_param or "", parent_ids)
+            proven = sorted(set(parent_ids) - set(unproven), key=_id_sort)
+            stale = self.dest.lookup_ids(self.company_id, spec.name, spec.fanout_param or "", proven)
             deleted = sorted({rid for _v, rid in stale} - writer.ids)
+        if gaps:
+            self._skip_tombstones(result, [f"{len(unproven)} parent(s): {g}" for g in gaps[:3]])
         return deleted
 
     def _exchange_rate_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
@@ -636,14 +710,20 @@ class Extractor:
     def _map(self, fn: Callable[[Any], list[dict[str, Any]]], items: list[Any]) -> Iterator[list[dict[str, Any]]]:
         """Run `fn` over items on the worker pool, at most 2 × workers in flight (flat memory)."""
         futures: set[Future[list[dict[str, Any]]]] = set()
-        for item in items:
-            futures.add(self.pool.submit(fn, item))
-            if len(futures) >= self.x.workers * 2:
+        try:
+            for item in items:
+                futures.add(self.pool.submit(fn, item))
+                if len(futures) >= self.x.workers * 2:
+                    done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        yield fut.result()
+            while futures:
                 done, futures = wait(futures, return_when=FIRST_COMPLETED)
                 for fut in done:
                     yield fut.result()
-        for fut in futures:
-            yield fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
 
 
 def _report_key(spec: StreamSpec, request: dict[str, str]) -> str:

@@ -2,13 +2,19 @@
 
 Keyset paging (`previousId` + `orderById=ASC`) is stable while records change under us; page
 numbers (`page` + `size`) are the fallback for endpoints without `previousId` and for servers that
-ignore it. We never trust one stop signal alone: a page shorter than the page size the server says
-it used, the total count reached, or an empty page.
+ignore it.
+
+A listing ends on proof only: the `meta.totalCount` of its first page reached, or an empty page.
+A short page proves nothing (a server may cap `size` below what we asked without saying so), so
+without a total we ask for the next page. Each listing reports whether it was read to such an end
+(`Listing`): deletions may only be inferred from complete listings.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from loader.client.http import ApiClient
@@ -58,29 +64,79 @@ def _meta(body: Any) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+@dataclass
+class Listing:
+    """How one listing ended: `complete` only when its end was proven (see the module docstring)."""
+
+    complete: bool = False
+    reason: str = "not read to the end"
+    rows: int = 0
+    total: int | None = None
+    short_pages: int = 0  # pages shorter than the size we asked for before the end (a capped size)
+    newest: str | None = None  # the highest cursor value (`version`) seen
+
+    def done(self, how: str) -> None:
+        self.complete, self.reason = True, how
+
+    def incomplete(self, why: str) -> None:
+        self.complete, self.reason = False, why
+
+    def saw_version(self, value: str) -> None:
+        if self.newest is None or value > self.newest:
+            self.newest = value
+
+
+def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
+               report: Listing | None = None) -> Iterator[list[dict[str, Any]]]:
+    report = report if report is not None else Listing()
     if spec.paging == "none":
-        yield records_of(spec, client.get(spec.path, params or None))
+        page = records_of(spec, client.get(spec.path, params or None))
+        report.rows = len(page)
+        report.done("one unpaged answer")
+        yield page
         return
     if spec.paging == "keyset":
         try:
-            yield from _keyset(client, spec, params)
+            yield from _keyset(client, spec, params, report)
             return
         except KeysetIgnored:
             if "page" not in _page_capable(spec):
                 raise ApiError(f"{spec.path}: the server ignores previousId and the endpoint has no page "
                                "parameter; cannot page through it safely") from None
         # Fall back to page numbers from the start; the caller de-duplicates ids.
-    yield from _numbered(client, spec, params)
+        report.rows, report.total, report.short_pages = 0, None, 0
+    yield from _numbered(client, spec, params, report)
+
+
+def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int) -> bool:
+    """Account one page; True when it proves the end of the listing."""
+    meta = _meta(body)
+    if report.total is None and meta.get("totalCount") is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            report.total = int(meta["totalCount"])
+    report.rows += len(records)
+    if report.total is not None and report.rows >= report.total:
+        report.done(f"{report.rows} rows of totalCount {report.total}")
+        return True
+    if len(records) < asked:
+        report.short_pages += 1
+    return False
+
+
+def _empty_page(report: Listing) -> None:
+    if report.total is not None and report.rows < report.total:
+        report.incomplete(f"the listing ended after {report.rows} of its totalCount {report.total} rows")
+    else:
+        report.done(f"{report.rows} rows, then an empty page")
 
 
 def _page_capable(spec: StreamSpec) -> set[str]:
     return set() if spec.path == "/products" else {"page"}
 
 
-def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
+            report: Listing) -> Iterator[list[dict[str, Any]]]:
     previous: int | None = None
-    total_seen = 0
     while True:
         query = {**params, **spec.order_params, "size": spec.page_size}
         if previous is not None:
@@ -88,6 +144,7 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iter
         body = client.get(spec.path, query)
         records = records_of(spec, body)
         if not records:
+            _empty_page(report)
             return
         ids = []
         for r in records:
@@ -99,32 +156,28 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iter
                                f"(got {str(value)[:40]!r}); cannot page through it by id") from None
         if previous is not None and min(ids) <= previous:
             raise KeysetIgnored
-        total_seen += len(records)
         yield records
-        meta = _meta(body)
-        page_size = int(meta.get("pageSize") or spec.page_size)
-        total = meta.get("totalCount")
-        if len(records) < page_size:
+        # totalCount is read from the first keyset page only: later pages may count what is left.
+        if _ended(report, records, body if previous is None else None, spec.page_size):
             return
-        if total is not None and previous is None and total_seen >= int(total):
-            return  # totalCount counts the whole filtered set only on the first keyset page
         previous = max(ids)
 
 
-def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-    page = 0
-    total_seen = 0
+def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
+              report: Listing) -> Iterator[list[dict[str, Any]]]:
+    page, size = 0, spec.page_size
     while True:
-        query = {**params, **spec.order_params, "size": spec.page_size, "page": page}
+        query = {**params, **spec.order_params, "size": size, "page": page}
         body = client.get(spec.path, query)
         records = records_of(spec, body)
         if not records:
+            _empty_page(report)
             return
-        total_seen += len(records)
         yield records
-        meta = _meta(body)
-        page_size = int(meta.get("pageSize") or spec.page_size)
-        total = meta.get("totalCount")
-        if len(records) < page_size or (total is not None and total_seen >= int(total)):
+        if _ended(report, records, body, size):
             return
+        if page == 0 and len(records) < size:
+            # A short first page that is not the end: the server caps `size`. Ask for what it
+            # serves, so page numbers mean the same offsets whichever size it multiplies by.
+            size = len(records)
         page += 1
