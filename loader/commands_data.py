@@ -121,6 +121,8 @@ def forget(ctx: Ctx, stream: str, record_id: str, company_id: int, anonymise: bo
         get_stream(stream)
     except KeyError:
         raise ConfigError(f"unknown stream {stream!r}") from None
+    if not record_id.strip():
+        raise ConfigError(f"forget: empty --id for stream {stream} of company {company_id}; nothing was forgotten")
     dest = destination(ctx.config)
     try:
         dest.setup()
@@ -128,19 +130,29 @@ def forget(ctx: Ctx, stream: str, record_id: str, company_id: int, anonymise: bo
         touched = do_forget(dest, company_id, stream, record_id, "anonymise" if anonymise else "delete", reason)
     finally:
         dest.close()
+    if not touched.get(stream):
+        click.echo(f"{stream}: this record was forgotten before; its suppression entry stands")
     for s, n in touched.items():
-        click.echo(f"{s}: {n} row(s) {'anonymised' if anonymise or s != stream else 'deleted'}")
-    click.echo("logged in _loader_deletions (a hash of the id, no personal data). Run `dbt build` so the "
-               "marts drop it too; on BigQuery also see the README on time travel.")
+        if n:
+            click.echo(f"{s}: {n} row(s) {'anonymised' if anonymise or s != stream else 'deleted'}")
+    click.echo("logged in _loader_deletions and _loader_suppressions (hashes of the id, no personal data): "
+               "later extracts keep the record out (or anonymised). Run `dbt build` so the marts drop it "
+               "too; on BigQuery also see the README on time travel.")
 
 
 @click.command("drop-connection")
 @click.option("--company", "company_id", type=int, required=True)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--forget-erasures", is_flag=True,
+              help="Also remove the company's GDPR erasure log and suppression entries (a re-added "
+                   "connection would then land forgotten records again).")
 @pass_ctx
 @handle_errors
-def drop_connection(ctx: Ctx, company_id: int, yes: bool) -> None:
-    """Delete every row, state and run of one company (connection) from the warehouse."""
+def drop_connection(ctx: Ctx, company_id: int, yes: bool, forget_erasures: bool) -> None:
+    """Delete every row, state and run of one company (connection) from the warehouse.
+
+    GDPR erasures (hashed ids) are kept by default, so adding the connection again later still
+    keeps forgotten records out."""
     from loader.connect import destination
 
     if not yes:
@@ -148,10 +160,12 @@ def drop_connection(ctx: Ctx, company_id: int, yes: bool) -> None:
     dest = destination(ctx.config)
     try:
         dest.setup()
-        n = dest.drop_connection(company_id)
+        n = dest.drop_connection(company_id, keep_erasures=not forget_erasures)
     finally:
         dest.close()
-    click.echo(f"company {company_id}: {n} landed row(s) deleted, state and run history removed")
+    kept = ("erasure log and suppressions removed too" if forget_erasures else
+            "GDPR erasures kept (hashed ids; --forget-erasures removes them)")
+    click.echo(f"company {company_id}: {n} landed row(s) deleted, state and run history removed; {kept}")
 
 
 __all__ = ["catalog_paths", "discover", "drop_connection", "forget", "reset"]

@@ -28,6 +28,7 @@ from loader.client.http import ApiClient
 from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
 from loader.errors import ApiError, InterruptedRun, LeaseError, SchemaDriftError, SpoolError
+from loader.gdpr import Suppressor
 from loader.interrupts import Terminated, sigterm_raises
 from loader.paging import Listing, detail_records, iter_pages
 from loader.spool import SpoolWriter
@@ -114,6 +115,7 @@ class Extractor:
         self.tz = ZoneInfo(self.x.api_timezone)
         self.sync_id = uuid.uuid4().hex
         self.ctx = _Context()
+        self.suppressions: dict[str, str] = {}
         # With --fail-on-drift nothing is committed until every stream was read without drift.
         self._deferred: list[tuple[StreamResult, StreamCommit]] = []
         self.committed: list[str] = []
@@ -145,6 +147,7 @@ class Extractor:
             except LeaseHeldError as exc:
                 raise LeaseError(f"another run of this connection is in progress: {exc}") from None
             self.dest.start_run(run)
+            self.suppressions = self.dest.suppressions(self.company_id)  # GDPR: forgotten stays forgotten
         company_spool = Path(self.x.spool_dir) / str(self.company_id)
         if not self.dry_run and company_spool.exists():
             # We hold the lease: any other spool of this company belongs to a run that died.
@@ -228,7 +231,8 @@ class Extractor:
         full = spec.replication == "full_table" or state is None or spec.name in self.full_refresh
         self.ctx.full[spec.name] = full
         writer = SpoolWriter(spool_root / f"{spec.name}.jsonl", self.company_id, selection_trie(spec, sel.fields),
-                             spec.primary_key, spec.cursor_field, spec.key_fields)
+                             spec.primary_key, spec.cursor_field, spec.key_fields,
+                             Suppressor.for_stream(self.company_id, spec.name, self.suppressions))
         if self.progress is not None:
             writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]
         result = StreamResult(spec.name, "full" if full else "incremental")
@@ -247,6 +251,8 @@ class Extractor:
             writer.close()
         self.ctx.changed_ids[spec.name] = writer.ids
         result.records = writer.count
+        if writer.suppressed:
+            self.echo(f"  {spec.name}: {writer.suppressed} forgotten record(s) not landed again (GDPR forget)")
         # Dropped paths the catalog does not know are new API fields; catalogued ones are merely
         # not selected ("available").
         result.new_fields = sorted(f for f in writer.seen_fields if not _catalogued(spec, f))

@@ -18,7 +18,8 @@ class SpoolWriter:
     """Writes landing rows (SPOOL_KEYS) as NDJSON; projects each record to the selection first."""
 
     def __init__(self, path: Path, company_id: int, trie: Trie, primary_key: str,
-                 cursor_field: str | None, key_fields: tuple[str, ...] = ()) -> None:
+                 cursor_field: str | None, key_fields: tuple[str, ...] = (),
+                 suppress: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,6 +34,9 @@ class SpoolWriter:
         self.count = 0
         self.ids: set[str] = set()
         self.seen_fields: set[str] = set()  # paths the API sent that the selection dropped
+        # GDPR suppression (loader.gdpr.Suppressor): None drops the record, else it lands as returned.
+        self.suppress = suppress
+        self.suppressed = 0  # records the source still has that a `forget` keeps out
         self.on_write: Callable[[int], None] | None = None
 
     def _error(self, exc: OSError) -> SpoolError:
@@ -56,6 +60,11 @@ class SpoolWriter:
         """(record id, NDJSON line, dropped paths). Pure, so worker threads can do it in parallel
         with the thread that appends to the file."""
         rid = record_id or self.record_id(record)
+        if self.suppress is not None:
+            kept = self.suppress(rid, record)
+            if kept is None:
+                return rid, "", set()
+            record = kept
         dropped: set[str] = set()
         data = exact_json.dumps(project_collect(record, self.trie, "", dropped))
         cursor = record.get(self.cursor_field) if self.cursor_field else None
@@ -71,6 +80,10 @@ class SpoolWriter:
 
     def append(self, encoded: tuple[str, str, set[str]]) -> str:
         rid, line, dropped = encoded
+        if not line:  # forgotten: the id still counts as seen in the source (sweeps), nothing lands
+            self.ids.add(rid)
+            self.suppressed += 1
+            return rid
         try:
             self._fh.write(line)
         except OSError as exc:

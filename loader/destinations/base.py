@@ -1,8 +1,8 @@
 """The destination interface every warehouse implements (DuckDB, BigQuery).
 
 A destination owns the landing tables (see docs/architecture.md, "Landing contract"), the control
-tables (`_loader_state`, `_loader_runs`, `_loader_deletions`, `_loader_fields`) and the lease that
-keeps two runs of one connection apart. The one rule that makes a crash harmless: a stream's rows
+tables (`_loader_state`, `_loader_runs`, `_loader_deletions`, `_loader_suppressions`, `_loader_fields`)
+and the lease that keeps two runs of one connection apart. The one rule that makes a crash harmless: a stream's rows
 and its new state are committed in the same transaction (`commit_stream`).
 """
 
@@ -154,14 +154,22 @@ class Destination(abc.ABC):
     @abc.abstractmethod
     def forget(
         self, company_id: int, stream: str, record_ids: Iterable[str], how: Literal["delete", "anonymise"],
-        anonymised_data: dict[str, str] | None = None, reason: str | None = None,
+        anonymised_data: dict[str, str] | None = None, reason: str | None = None, *, suppress: bool = True,
     ) -> int:
         """GDPR: delete (or replace `_data` with `anonymised_data[id]`) and write an audit row
-        holding a hash of the id, never the id or the data. Returns the number of rows touched."""
+        holding a hash of the id, never the id or the data. With `suppress`, also record (in the same
+        transaction) the suppression entry `gdpr.suppression_key` → `how` that later extracts apply.
+        Returns the number of rows touched."""
 
     @abc.abstractmethod
-    def drop_connection(self, company_id: int) -> int:
-        """Delete every row, state, field list, lease and run of a company. Returns rows deleted."""
+    def suppressions(self, company_id: int) -> dict[str, str]:
+        """The company's suppression entries: suppression key -> "delete" | "anonymise"."""
+
+    @abc.abstractmethod
+    def drop_connection(self, company_id: int, *, keep_erasures: bool = True) -> int:
+        """Delete every row, state, field list, lease and run of a company. Returns rows deleted.
+        The erasure audit rows and suppression entries stay unless `keep_erasures` is false, so a
+        connection added again later still honours every erasure (DECISIONLOG)."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

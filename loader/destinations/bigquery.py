@@ -45,6 +45,7 @@ from loader.destinations.base import (
 from loader.destinations.bigquery_schema import (
     CLUSTERING_FIELDS,
     CONTROL_SCHEMAS,
+    DELETIONS_TABLE,
     FIELDS_TABLE,
     LANDING_COLUMN_NAMES,
     LANDING_SCHEMA,
@@ -53,6 +54,7 @@ from loader.destinations.bigquery_schema import (
     RUNS_TABLE,
     STAGING_SCHEMA,
     STATE_TABLE,
+    SUPPRESSIONS_TABLE,
 )
 from loader.destinations.bigquery_sql import (
     Tables,
@@ -648,8 +650,10 @@ WHEN NOT MATCHED THEN INSERT (_company_id, sync_id, acquired_at, expires_at)
 
     def forget(
         self, company_id: int, stream: str, record_ids: Iterable[str], how: Literal["delete", "anonymise"],
-        anonymised_data: dict[str, str] | None = None, reason: str | None = None,
+        anonymised_data: dict[str, str] | None = None, reason: str | None = None, *, suppress: bool = True,
     ) -> int:
+        from loader.gdpr import suppression_key
+
         ids = sorted({str(i) for i in record_ids})
         if not ids:
             return 0
@@ -670,6 +674,7 @@ WHEN NOT MATCHED THEN INSERT (_company_id, sync_id, acquired_at, expires_at)
             anonymised=anonymised,
             reason=reason,
             now=_utcnow(),
+            suppression_keys=[suppression_key(company_id, stream, i) for i in ids] if suppress else [],
         )
         rows = self._query(sql, stream=stream, step="forget")
         # Leftover staging tables of this stream may still hold the records.
@@ -677,14 +682,21 @@ WHEN NOT MATCHED THEN INSERT (_company_id, sync_id, acquired_at, expires_at)
             self._drop_staging(prefix=safe_name(f"{STAGING_PREFIX}{company_id}_{stream}_"))
         return int(rows[0]["n"]) if rows else 0
 
-    def drop_connection(self, company_id: int) -> int:
+    def suppressions(self, company_id: int) -> dict[str, str]:
+        rows = self._query(
+            f"SELECT suppression_key, action FROM {self.tables.ref(SUPPRESSIONS_TABLE)} WHERE _company_id = @c",
+            [bigquery.ScalarQueryParameter("c", "INT64", company_id)], step="suppressions")
+        return {r["suppression_key"]: r["action"] for r in rows}
+
+    def drop_connection(self, company_id: int, *, keep_erasures: bool = True) -> int:
         with _bigquery_errors("listing tables"):
             landing = self._landing_tables()
+        erasures = [] if keep_erasures else [DELETIONS_TABLE, SUPPRESSIONS_TABLE]
         sql = drop_connection_script(
             self.tables,
             company_id=company_id,
             landing_tables=landing,
-            control_tables=[STATE_TABLE, FIELDS_TABLE, LEASES_TABLE, RUNS_TABLE],
+            control_tables=[STATE_TABLE, FIELDS_TABLE, LEASES_TABLE, RUNS_TABLE, *erasures],
         )
         rows = self._query(sql, step="drop_connection")
         with _bigquery_errors("dropping staging tables"):

@@ -48,6 +48,7 @@ STAGING_SCHEMA: list[SchemaField] = [
 STATE_TABLE = "_loader_state"
 RUNS_TABLE = "_loader_runs"
 DELETIONS_TABLE = "_loader_deletions"
+SUPPRESSIONS_TABLE = "_loader_suppressions"
 FIELDS_TABLE = "_loader_fields"
 LEASES_TABLE = "_loader_leases"
 
@@ -76,6 +77,14 @@ CONTROL_SCHEMAS: dict[str, list[SchemaField]] = {
         SchemaField("record_id_sha256", "STRING", mode=REQUIRED, description="sha256 hex of the id"),
         SchemaField("action", "STRING", mode=REQUIRED, description="delete | anonymise"),
         SchemaField("reason", "STRING"),
+        SchemaField("requested_at", "TIMESTAMP", mode=REQUIRED),
+    ],
+    SUPPRESSIONS_TABLE: [
+        SchemaField("_company_id", "INT64", mode=REQUIRED),
+        SchemaField("stream", "STRING", mode=REQUIRED),
+        SchemaField("suppression_key", "STRING", mode=REQUIRED,
+                    description="sha256 hex of '<company>/<stream>/<id>' (loader.gdpr.suppression_key)"),
+        SchemaField("action", "STRING", mode=REQUIRED, description="delete | anonymise"),
         SchemaField("requested_at", "TIMESTAMP", mode=REQUIRED),
     ],
     FIELDS_TABLE: [

@@ -22,6 +22,7 @@ from loader.destinations.bigquery_schema import (
     FIELDS_TABLE,
     LANDING_COLUMN_NAMES,
     STATE_TABLE,
+    SUPPRESSIONS_TABLE,
 )
 
 _STREAM_RE = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
@@ -243,8 +244,10 @@ def forget_script(
     anonymised: dict[str, str] | None,
     reason: str | None,
     now: datetime,
+    suppression_keys: Iterable[str] = (),
 ) -> str:
     """Delete or anonymise rows matched by sha256 of their id, and audit each id by its hash.
+    `suppression_keys` (loader.gdpr.suppression_key of each id) are upserted with `how`.
 
     Matching on `TO_HEX(SHA256(_record_id))` keeps the ids themselves out of the query text (and so
     out of BigQuery's job history). `anonymised` maps id hash -> replacement `_data`.
@@ -277,6 +280,15 @@ def forget_script(
         f" {string_literal(reason)}, {ts})"
         for h in id_hashes
     )
+    suppress = ""
+    if keys_list := sorted(suppression_keys):
+        keys = string_array_literal(keys_list)
+        suppress = f"""MERGE {tables.ref(SUPPRESSIONS_TABLE)} T
+USING (SELECT k FROM UNNEST({keys}) AS k) S
+ON T.suppression_key = S.k
+WHEN MATCHED THEN UPDATE SET action = {string_literal(how)}, requested_at = {ts}
+WHEN NOT MATCHED THEN INSERT (_company_id, stream, suppression_key, action, requested_at)
+  VALUES ({cid}, {string_literal(stream)}, S.k, {string_literal(how)}, {ts});"""
     return f"""-- procountor-loader: forget in {stream} for company {cid}
 DECLARE v_n INT64 DEFAULT 0;
 BEGIN TRANSACTION;
@@ -286,6 +298,7 @@ INSERT INTO {tables.ref(DELETIONS_TABLE)} (_company_id, stream, record_id_sha256
   requested_at)
 VALUES
   {audit_rows};
+{suppress}
 COMMIT TRANSACTION;
 SELECT v_n AS n;
 """

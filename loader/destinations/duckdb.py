@@ -77,6 +77,10 @@ class DuckDBDestination(Destination):
                 _company_id BIGINT, stream VARCHAR, record_id_sha256 VARCHAR, action VARCHAR,
                 reason VARCHAR, requested_at TIMESTAMP)""")
         self.con.execute(f"""
+            CREATE TABLE IF NOT EXISTS {s}._loader_suppressions (
+                _company_id BIGINT NOT NULL, stream VARCHAR NOT NULL, suppression_key VARCHAR NOT NULL,
+                action VARCHAR NOT NULL, requested_at TIMESTAMP NOT NULL, PRIMARY KEY (suppression_key))""")
+        self.con.execute(f"""
             CREATE TABLE IF NOT EXISTS {s}._loader_fields (
                 _company_id BIGINT NOT NULL, stream VARCHAR NOT NULL, field_path VARCHAR NOT NULL,
                 first_seen_at TIMESTAMP, last_seen_at TIMESTAMP,
@@ -314,7 +318,9 @@ class DuckDBDestination(Destination):
     # -- GDPR ----------------------------------------------------------------------------------
     def forget(self, company_id: int, stream: str, record_ids: Iterable[str],
                how: Literal["delete", "anonymise"], anonymised_data: dict[str, str] | None = None,
-               reason: str | None = None) -> int:
+               reason: str | None = None, *, suppress: bool = True) -> int:
+        from loader.gdpr import suppression_key
+
         table = f"{self.schema}.{check_identifier(stream, 'stream')}"
         ids = sorted(set(record_ids))
         now = _now()
@@ -339,16 +345,29 @@ class DuckDBDestination(Destination):
                 touched += n
                 self.con.execute(f"INSERT INTO {self.schema}._loader_deletions VALUES (?, ?, ?, ?, ?, ?)",
                                  [company_id, stream, hashlib.sha256(rid.encode()).hexdigest(), how, reason, now])
+                if suppress:
+                    self.con.execute(
+                        f"""INSERT INTO {self.schema}._loader_suppressions VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (suppression_key) DO UPDATE SET action = excluded.action,
+                            requested_at = excluded.requested_at""",
+                        [company_id, stream, suppression_key(company_id, stream, rid), how, now])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
         return touched
 
-    def drop_connection(self, company_id: int) -> int:
+    def suppressions(self, company_id: int) -> dict[str, str]:
+        rows = self.con.execute(f"SELECT suppression_key, action FROM {self.schema}._loader_suppressions "
+                                "WHERE _company_id = ?", [company_id]).fetchall()
+        return dict(rows)
+
+    def drop_connection(self, company_id: int, *, keep_erasures: bool = True) -> int:
         s = self.schema
+        kept = {"_loader_deletions", "_loader_suppressions"} if keep_erasures else set()
         tables = [r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [s]).fetchall()]
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [s]).fetchall()
+            if r[0] not in kept]
         deleted = 0
         self.con.execute("BEGIN TRANSACTION")
         try:

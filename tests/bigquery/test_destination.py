@@ -17,6 +17,7 @@ from loader.destinations.bigquery import BigQueryDestination
 from loader.destinations.bigquery_schema import LANDING_SCHEMA
 from loader.destinations.bigquery_sql import sha256_hex
 from loader.errors import DestinationError
+from loader.gdpr import suppression_key
 
 COMPANY = 4242
 OTHER = 777
@@ -238,6 +239,17 @@ def test_forget_delete_and_anonymise(destination: BigQueryDestination, spool_dir
     # The audit keeps hashes only: no id, no data.
     assert all(a["record_id_sha256"] != "1" and a["_company_id"] == COMPANY for a in audit)
     assert audit[1]["reason"] == "GDPR ticket 7"
+    # Each forgotten id has one suppression entry, upserted: anonymising again then deleting keeps one.
+    assert destination.forget(COMPANY, "invoices", ["2"], "delete") == 1
+    assert destination.suppressions(COMPANY) == {
+        suppression_key(COMPANY, "invoices", "1"): "delete",
+        suppression_key(COMPANY, "invoices", "404"): "delete",
+        suppression_key(COMPANY, "invoices", "2"): "delete",
+    }
+    assert destination.suppressions(OTHER) == {}
+    # Linked anonymisation records no entry of its own.
+    destination.forget(COMPANY, "invoices", ["3"], "anonymise", anonymised_data={"3": "{}"}, suppress=False)
+    assert len(destination.suppressions(COMPANY)) == 3
 
 
 def test_drop_connection(destination: BigQueryDestination, spool_dir: Path) -> None:
@@ -250,7 +262,11 @@ def test_drop_connection(destination: BigQueryDestination, spool_dir: Path) -> N
         destination.start_run(RunRecord(f"s{company}", company, datetime.now(UTC), None, "running", {}))
         destination.acquire_lease(company, f"s{company}", 600)
 
-    assert destination.drop_connection(COMPANY) == 4
+    destination.forget(COMPANY, "invoices", ["3"], "delete")
+    destination.forget(OTHER, "invoices", ["3"], "delete")
+    assert destination.drop_connection(COMPANY) == 3
+    # Erasures outlive the connection, so adding it again keeps forgotten records out.
+    assert destination.suppressions(COMPANY) == {suppression_key(COMPANY, "invoices", "3"): "delete"}
     assert rows(destination) == {} and rows(destination, "accounts") == {}
     assert destination.list_states(COMPANY) == [] and destination.list_runs(COMPANY) == []
     assert destination.known_fields(COMPANY, "invoices") == set()
@@ -258,6 +274,9 @@ def test_drop_connection(destination: BigQueryDestination, spool_dir: Path) -> N
     # The other company is untouched.
     assert len(rows(destination, company=OTHER)) == 3
     assert len(destination.list_states(OTHER)) == 2 and len(destination.list_runs(OTHER)) == 1
+    destination.drop_connection(COMPANY, keep_erasures=False)
+    assert destination.suppressions(COMPANY) == {}
+    assert len(destination.suppressions(OTHER)) == 1
     with pytest.raises(LeaseHeldError):
         destination.acquire_lease(OTHER, "new-run", 600)
 

@@ -61,3 +61,31 @@ def test_extract_lands_in_bigquery_incrementally_without_duplicates(cli, bqemula
         (row,) = client.query(f"SELECT COUNT(*) FROM `{PROJECT}.{dataset}.ledger_receipts` "
                               f"WHERE _record_id = '{old_receipt}' AND _is_deleted").result()
         assert row[0] == 1  # kept as a tombstone
+
+
+@pytest.mark.slow
+def test_a_forgotten_person_stays_out_of_bigquery(cli, bqemulator, tmp_path: Path) -> None:
+    """GDPR that sticks on BigQuery: `forget` then a full-table re-extract of `persons` does not
+    bring the record back (correctness: compared with the sandbox's register)."""
+    dataset = f"raw_gdpr_{tmp_path.name[-8:].replace('-', '_')}"
+    cfg = tmp_path / "procountor.yml"
+    cfg.write_text(
+        "destination:\n"
+        f"  type: bigquery\n  project: {PROJECT}\n  schema: {dataset}\n  location: EU\n"
+        f"  api_endpoint: {bqemulator.endpoint}\n"
+        "streams:\n  persons: {}\n")
+    client = make_client(bqemulator.endpoint)
+    with SandboxServer(SandboxConfig(seed=4, documents=40)) as sb:
+        env = sandbox_env(sb)
+        assert cli("--config", str(cfg), "extract", env=env).exit_code == 0
+        company = str(sb.truth.records("company").popitem()[0])
+        person = sorted(landed_ids(client, dataset, "persons"))[0]
+        run = cli("--config", str(cfg), "forget", "--stream", "persons", "--id", person, "--company", company)
+        assert run.exit_code == 0, run.output
+        run = cli("--config", str(cfg), "forget", "--stream", "persons", "--id", "", "--company", company)
+        assert run.exit_code == 2, run.output
+        sb.advance_clock(60)
+        result = cli("--config", str(cfg), "extract", env=env)
+        assert result.exit_code == 0, result.output
+        ids = landed_ids(client, dataset, "persons")
+        assert set(ids) == {str(k) for k in sb.truth.records("persons")} - {person}
