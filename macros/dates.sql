@@ -1,66 +1,32 @@
-{#- Date helpers (dispatched; DuckDB and BigQuery spell these differently). -#}
+{#- Date helpers. Where dbt has a cross-database macro we use it; the rest are dispatched. -#}
 
+{#- Calendar helpers on dbt's own cross-database macros (date_trunc, dateadd, datediff, last_day),
+    cast to DATE: on BigQuery they answer TIMESTAMP / DATETIME, and our periods are dates. -#}
 {% macro month_start(date_expr) -%}
-    {{ return(adapter.dispatch('month_start', 'procountor')(date_expr)) }}
-{%- endmacro %}
-{% macro default__month_start(date_expr) -%}
-    cast(date_trunc('month', {{ date_expr }}) as date)
-{%- endmacro %}
-{% macro bigquery__month_start(date_expr) -%}
-    date_trunc({{ date_expr }}, month)
+    cast({{ dbt.date_trunc('month', date_expr) }} as date)
 {%- endmacro %}
 
 {% macro add_months(date_expr, months) -%}
-    {{ return(adapter.dispatch('add_months', 'procountor')(date_expr, months)) }}
-{%- endmacro %}
-{% macro default__add_months(date_expr, months) -%}
-    cast({{ date_expr }} + to_months(cast({{ months }} as integer)) as date)
-{%- endmacro %}
-{% macro bigquery__add_months(date_expr, months) -%}
-    date_add({{ date_expr }}, interval {{ months }} month)
+    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
 {%- endmacro %}
 
 {% macro add_days(date_expr, days) -%}
-    {{ return(adapter.dispatch('add_days', 'procountor')(date_expr, days)) }}
-{%- endmacro %}
-{% macro default__add_days(date_expr, days) -%}
-    cast({{ date_expr }} + to_days(cast({{ days }} as integer)) as date)
-{%- endmacro %}
-{% macro bigquery__add_days(date_expr, days) -%}
-    date_add({{ date_expr }}, interval {{ days }} day)
+    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
 {%- endmacro %}
 
 {#- Last day of the month of date_expr. -#}
 {% macro month_end(date_expr) -%}
-    {{ return(adapter.dispatch('month_end', 'procountor')(date_expr)) }}
-{%- endmacro %}
-{% macro default__month_end(date_expr) -%}
-    last_day(cast({{ date_expr }} as date))
-{%- endmacro %}
-{% macro bigquery__month_end(date_expr) -%}
-    last_day({{ date_expr }}, month)
+    cast({{ dbt.last_day(date_expr, 'month') }} as date)
 {%- endmacro %}
 
 {#- Whole days from start_expr to end_expr (end - start). -#}
 {% macro days_between(start_expr, end_expr) -%}
-    {{ return(adapter.dispatch('days_between', 'procountor')(start_expr, end_expr)) }}
-{%- endmacro %}
-{% macro default__days_between(start_expr, end_expr) -%}
-    date_diff('day', {{ start_expr }}, {{ end_expr }})
-{%- endmacro %}
-{% macro bigquery__days_between(start_expr, end_expr) -%}
-    date_diff({{ end_expr }}, {{ start_expr }}, day)
+    {{ dbt.datediff(start_expr, end_expr, 'day') }}
 {%- endmacro %}
 
-{#- Whole calendar months from start_expr to end_expr. -#}
+{#- Whole calendar months from start_expr to end_expr (month boundaries crossed). -#}
 {% macro months_between(start_expr, end_expr) -%}
-    {{ return(adapter.dispatch('months_between', 'procountor')(start_expr, end_expr)) }}
-{%- endmacro %}
-{% macro default__months_between(start_expr, end_expr) -%}
-    date_diff('month', {{ start_expr }}, {{ end_expr }})
-{%- endmacro %}
-{% macro bigquery__months_between(start_expr, end_expr) -%}
-    date_diff({{ end_expr }}, {{ start_expr }}, month)
+    {{ dbt.datediff(start_expr, end_expr, 'month') }}
 {%- endmacro %}
 
 {% macro extract_year(date_expr) -%}extract(year from {{ date_expr }}){%- endmacro %}
@@ -70,7 +36,8 @@
 {% macro iso_weekday(date_expr) -%}
     {{ return(adapter.dispatch('iso_weekday', 'procountor')(date_expr)) }}
 {%- endmacro %}
-{% macro default__iso_weekday(date_expr) -%}
+{% macro default__iso_weekday(date_expr) -%}{{ procountor.not_supported('iso_weekday') }}{%- endmacro %}
+{% macro duckdb__iso_weekday(date_expr) -%}
     isodow({{ date_expr }})
 {%- endmacro %}
 {% macro bigquery__iso_weekday(date_expr) -%}
@@ -81,7 +48,8 @@
 {% macro integers(n) -%}
     {{ return(adapter.dispatch('integers', 'procountor')(n)) }}
 {%- endmacro %}
-{% macro default__integers(n) -%}
+{% macro default__integers(n) -%}{{ procountor.not_supported('integers') }}{%- endmacro %}
+{% macro duckdb__integers(n) -%}
     (select cast(generate_series as {{ procountor.type_int() }}) as n from generate_series(0, {{ n - 1 }}))
 {%- endmacro %}
 {% macro bigquery__integers(n) -%}
@@ -93,7 +61,8 @@
 {% macro date_spine_join(start_expr, end_expr, column) -%}
     {{ return(adapter.dispatch('date_spine_join', 'procountor')(start_expr, end_expr, column)) }}
 {%- endmacro %}
-{% macro default__date_spine_join(start_expr, end_expr, column) -%}
+{% macro default__date_spine_join(start_expr, end_expr, column) -%}{{ procountor.not_supported('date_spine_join') }}{%- endmacro %}
+{% macro duckdb__date_spine_join(start_expr, end_expr, column) -%}
     cross join unnest(generate_series(cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval 1 day)) as {{ column }}_spine ({{ column }})
 {%- endmacro %}
 {% macro bigquery__date_spine_join(start_expr, end_expr, column) -%}

@@ -5,9 +5,7 @@
     {{ return(adapter.dispatch('json_str', 'procountor')(json_expr, path)) }}
 {%- endmacro %}
 
-{% macro default__json_str(json_expr, path) -%}
-    json_extract_string({{ json_expr }}, '{{ path }}')
-{%- endmacro %}
+{% macro default__json_str(json_expr, path) -%}{{ procountor.not_supported('json_str') }}{%- endmacro %}
 
 {% macro duckdb__json_str(json_expr, path) -%}
     json_extract_string({{ json_expr }}, '{{ path }}')
@@ -23,7 +21,8 @@
     {{ return(adapter.dispatch('json_obj', 'procountor')(json_expr, path)) }}
 {%- endmacro %}
 
-{% macro default__json_obj(json_expr, path) -%}
+{% macro default__json_obj(json_expr, path) -%}{{ procountor.not_supported('json_obj') }}{%- endmacro %}
+{% macro duckdb__json_obj(json_expr, path) -%}
     cast(json_extract({{ json_expr }}, '{{ path }}') as {{ procountor.type_text() }})
 {%- endmacro %}
 
@@ -59,7 +58,8 @@
     {{ return(adapter.dispatch('json_timestamp', 'procountor')(json_expr, path)) }}
 {%- endmacro %}
 
-{% macro default__json_timestamp(json_expr, path) -%}
+{% macro default__json_timestamp(json_expr, path) -%}{{ procountor.not_supported('json_timestamp') }}{%- endmacro %}
+{% macro duckdb__json_timestamp(json_expr, path) -%}
     cast(nullif({{ procountor.json_str(json_expr, path) }}, '') as timestamp)
 {%- endmacro %}
 
@@ -77,7 +77,8 @@
     {{ return(adapter.dispatch('unnest_json_array', 'procountor')(json_expr, path, alias)) }}
 {%- endmacro %}
 
-{% macro default__unnest_json_array(json_expr, path, alias) -%}
+{% macro default__unnest_json_array(json_expr, path, alias) -%}{{ procountor.not_supported('unnest_json_array') }}{%- endmacro %}
+{% macro duckdb__unnest_json_array(json_expr, path, alias) -%}
     cross join json_each({{ json_expr }}, '{{ path }}') as {{ alias }}
 {%- endmacro %}
 
@@ -89,7 +90,8 @@
     {{ return(adapter.dispatch('json_array_value', 'procountor')(alias)) }}
 {%- endmacro %}
 
-{% macro default__json_array_value(alias) -%}
+{% macro default__json_array_value(alias) -%}{{ procountor.not_supported('json_array_value') }}{%- endmacro %}
+{% macro duckdb__json_array_value(alias) -%}
     cast({{ alias }}.value as {{ procountor.type_text() }})
 {%- endmacro %}
 
@@ -101,7 +103,8 @@
     {{ return(adapter.dispatch('json_array_index', 'procountor')(alias)) }}
 {%- endmacro %}
 
-{% macro default__json_array_index(alias) -%}
+{% macro default__json_array_index(alias) -%}{{ procountor.not_supported('json_array_index') }}{%- endmacro %}
+{% macro duckdb__json_array_index(alias) -%}
     cast({{ alias }}.key as {{ procountor.type_int() }})
 {%- endmacro %}
 

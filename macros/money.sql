@@ -25,10 +25,12 @@
 {% macro integer_divide(a, b) -%}
     {{ return(adapter.dispatch('integer_divide', 'procountor')(a, b)) }}
 {%- endmacro %}
-{% macro default__integer_divide(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
+{% macro default__integer_divide(a, b) -%}{{ procountor.not_supported('integer_divide') }}{%- endmacro %}
+{% macro duckdb__integer_divide(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
 {% macro bigquery__integer_divide(a, b) -%}div({{ a }}, {{ b }}){%- endmacro %}
 
-{% macro default__divide_money(num, den, scale, num_scale, den_scale) -%}
+{% macro default__divide_money(num, den, scale, num_scale, den_scale) -%}{{ procountor.not_supported('divide_money') }}{%- endmacro %}
+{% macro duckdb__divide_money(num, den, scale, num_scale, den_scale) -%}
     {%- set n -%}
         (cast(cast({{ num }} as decimal(38, {{ num_scale }})) * {{ 10 ** num_scale }} as hugeint) * {{ 10 ** (den_scale + scale) }})
     {%- endset -%}
@@ -55,7 +57,8 @@
 {% macro percent_of_money(amount_expr, percent_expr) -%}
     {{ return(adapter.dispatch('percent_of_money', 'procountor')(amount_expr, percent_expr)) }}
 {%- endmacro %}
-{% macro default__percent_of_money(amount_expr, percent_expr) -%}
+{% macro default__percent_of_money(amount_expr, percent_expr) -%}{{ procountor.not_supported('percent_of_money') }}{%- endmacro %}
+{% macro duckdb__percent_of_money(amount_expr, percent_expr) -%}
     cast(round(cast({{ amount_expr }} as decimal(38, 2)) * cast({{ percent_expr }} as decimal(18, 6)) * 0.01, 2) as {{ procountor.type_money() }})
 {%- endmacro %}
 {% macro bigquery__percent_of_money(amount_expr, percent_expr) -%}
@@ -69,7 +72,8 @@
 {% macro multiply_money(factors, divide_by_power_of_ten=0) -%}
     {{ return(adapter.dispatch('multiply_money', 'procountor')(factors, divide_by_power_of_ten)) }}
 {%- endmacro %}
-{% macro default__multiply_money(factors, divide_by_power_of_ten) -%}
+{% macro default__multiply_money(factors, divide_by_power_of_ten) -%}{{ procountor.not_supported('multiply_money') }}{%- endmacro %}
+{% macro duckdb__multiply_money(factors, divide_by_power_of_ten) -%}
     {#- DECIMAL products widen past DECIMAL(38) quickly (and then overflow): multiply HUGEINTs at 6 decimals
         per factor and divide by the power of ten with half-up rounding. -#}
     {%- set n -%}
