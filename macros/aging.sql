@@ -1,6 +1,6 @@
 {#- Open items of `categories` invoices as of every month-end: open = total - payment events dated
     on or before the as-of date; buckets by days past the due date. Used by rpt_ar_aging and
-    rpt_ap_aging. -#}
+    rpt_ap_aging. Month-ends run through the month of the data's as-of date (aging_month_ends). -#}
 {% macro aging_report(categories) -%}
 
 with
@@ -23,8 +23,7 @@ payment_events as (
 
 month_ends as (
 
-    select company_id, period_end_date as as_of_date
-    from {{ ref('dim_fiscal_periods') }}
+    {{ procountor.aging_month_ends() }}
 
 ),
 
@@ -132,4 +131,37 @@ final as (
 
 select * from final
 
+{%- endmacro %}
+
+
+{#- The month-ends open items are aged at: every fiscal month of a company up to and including the month
+    of its data's as-of date (the newest `_extracted_at` of the invoices, payment events and ledger
+    receipts it landed), never a future month-end. Only companies whose payment events landed: without
+    them every invoice would look unpaid (DECISIONLOG: "Missing streams", "Aging month-ends"). -#}
+{% macro aging_month_ends() -%}
+    select
+        fiscal_periods.company_id,
+        fiscal_periods.period_end_date as as_of_date
+    from {{ ref('dim_fiscal_periods') }} as fiscal_periods
+    inner join (
+        select
+            _company_id as company_id,
+            max(cast(_extracted_at as date)) as data_as_of_date
+        from (
+            {%- for stream in ['payment_events', 'invoices', 'ledger_receipts'] %}
+            select
+                _company_id,
+                _extracted_at
+            from {{ procountor.landing(stream) }} as {{ stream }}_landing
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as extracted
+        where _company_id in ({{ procountor.landed_companies('payment_events') }})
+        group by 1
+    ) as data_as_of
+        on
+            fiscal_periods.company_id = data_as_of.company_id
+            and fiscal_periods.period_start_date <= data_as_of.data_as_of_date
 {%- endmacro %}

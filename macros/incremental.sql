@@ -28,7 +28,7 @@
 {% macro changed_source_keys(stream, id_path=none) -%}
     select
         {{ procountor.key(['_company_id', procountor.json_str('_data', id_path) if id_path else '_record_id']) }} as source_key
-    from {{ source('procountor', stream) }}
+    from {{ procountor.landing(stream) }}
     where {{ procountor.landing_changed_at() }} > {{ procountor.high_water_mark() }}
 {%- endmacro %}
 
@@ -60,7 +60,7 @@
     select
         *,
         {{ procountor.landing_changed_at() }} as _source_changed_at
-    from {{ source('procountor', stream) }}
+    from {{ procountor.landing(stream) }}
     where
         not coalesce(_is_deleted, false)
         {%- if is_incremental() %}

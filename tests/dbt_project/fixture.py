@@ -84,7 +84,10 @@ def receipts(company: int) -> list[tuple[dict, bool]]:
 
     rec(k + 1, "RECEIPT_FOR_OPENING_ACCOUNTS", "APPROVED", "2024-01-01",
         [txn(k * 10 + 1, "1911", "10000.00", ttype="REVERSING_ENTRY"), txn(k * 10 + 2, "2000", "-2500.00"),
-         txn(k * 10 + 3, "2250", "-7500.00")])
+         txn(k * 10 + 3, "2250", "-8000.00"), txn(k * 10 + 24, "1701", "500.00")])
+    # an opening receivable (no invoice detail) collected later by a journal without an invoice
+    rec(k + 20, "JOURNAL", "APPROVED", "2024-05-20",
+        [txn(k * 10 + 25, "1911", "500.00"), txn(k * 10 + 26, "1701", "-500.00")])
     # sales invoice at 24 %: 446.40 - 360.00 - 86.40 = 0
     rec(k + 2, "SALES_INVOICE", "PAID", "2024-03-16",
         [txn(k * 10 + 4, "1701", "446.40", ttype="REVERSING_ENTRY"),

@@ -26,7 +26,7 @@ receipts_landing as (
         _company_id,
         _record_id,
         {{ landing_changed_at() }} as source_changed_at
-    from {{ source('procountor', 'ledger_receipts') }}
+    from {{ landing('ledger_receipts') }}
     {% if is_incremental() %}
         where {{ landing_changed_at() }} > {{ high_water_mark() }}
     {% endif %}

@@ -27,7 +27,7 @@ invoices_landing as (
         _company_id,
         _record_id,
         {{ landing_changed_at() }} as source_changed_at
-    from {{ source('procountor', 'invoices') }}
+    from {{ landing('invoices') }}
     {% if is_incremental() %}
         where {{ landing_changed_at() }} > {{ high_water_mark() }}
     {% endif %}

@@ -109,7 +109,7 @@ landing_changes as (
         _company_id as company_id,
         cast(_record_id as {{ type_int() }}) as invoice_id,
         {{ landing_changed_at() }} as source_changed_at
-    from {{ source('procountor', 'invoices') }}
+    from {{ landing('invoices') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'accounting_reports') }}
+    select * from {{ landing('accounting_reports') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'accounts') }}
+    select * from {{ landing('accounts') }}
     where not coalesce(_is_deleted, false)
 
 ),

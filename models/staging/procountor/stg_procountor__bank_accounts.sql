@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'bank_accounts') }}
+    select * from {{ landing('bank_accounts') }}
     where not coalesce(_is_deleted, false)
 
 ),

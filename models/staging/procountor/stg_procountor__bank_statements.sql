@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'bank_statements') }}
+    select * from {{ landing('bank_statements') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'business_partner_groups') }}
+    select * from {{ landing('business_partner_groups') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'business_partners') }}
+    select * from {{ landing('business_partners') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'company') }}
+    select * from {{ landing('company') }}
     where not coalesce(_is_deleted, false)
 
 ),

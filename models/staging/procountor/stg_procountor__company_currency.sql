@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'company_currency') }}
+    select * from {{ landing('company_currency') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'currencies') }}
+    select * from {{ landing('currencies') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'dimensions') }}
+    select * from {{ landing('dimensions') }}
     where not coalesce(_is_deleted, false)
 
 ),

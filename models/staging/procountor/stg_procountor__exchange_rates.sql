@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'exchange_rates') }}
+    select * from {{ landing('exchange_rates') }}
     where not coalesce(_is_deleted, false)
 
 ),

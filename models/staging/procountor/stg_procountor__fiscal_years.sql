@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'fiscal_years') }}
+    select * from {{ landing('fiscal_years') }}
     where not coalesce(_is_deleted, false)
 
 ),

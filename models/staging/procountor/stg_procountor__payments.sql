@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'payments') }}
+    select * from {{ landing('payments') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'persons') }}
+    select * from {{ landing('persons') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'product_groups') }}
+    select * from {{ landing('product_groups') }}
     where not coalesce(_is_deleted, false)
 
 ),

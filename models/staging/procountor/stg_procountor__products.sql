@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'products') }}
+    select * from {{ landing('products') }}
     where not coalesce(_is_deleted, false)
 
 ),

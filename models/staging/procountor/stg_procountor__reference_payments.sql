@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'reference_payments') }}
+    select * from {{ landing('reference_payments') }}
     where not coalesce(_is_deleted, false)
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'vat_statuses') }}
+    select * from {{ landing('vat_statuses') }}
     where not coalesce(_is_deleted, false)
 
 ),
