@@ -10,14 +10,15 @@
 
 {% macro landing(stream) -%}
     {%- set relation = source('procountor', stream) -%}
-    {#- unit tests hand a fixture CTE in the source's place; it always "exists" -#}
-    {%- if not execute or relation.identifier.startswith('__dbt__cte__') -%}
+    {#- unit tests hand a fixture CTE in the source's place, which always "exists"; offline renderers
+        (the lint templater) hand a plain name -#}
+    {%- if not execute or relation is string or relation.identifier.startswith('__dbt__cte__') -%}
         {{ return(relation) }}
-    {%- endif -%}
-    {%- if procountor.landing_table_exists(relation) -%}
+    {%- elif procountor.landing_table_exists(relation) -%}
         {{ return(relation) }}
+    {%- else -%}
+        {{ return('(' ~ procountor.empty_landing_table() ~ ')') }}
     {%- endif -%}
-    {{ return('(' ~ procountor.empty_landing_table() ~ ')') }}
 {%- endmacro %}
 
 
