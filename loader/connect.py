@@ -12,7 +12,7 @@ from loader.client.auth import (
     RefreshTokenAuthenticator,
     TokenStore,
 )
-from loader.client.http import ApiClient, check_base_url
+from loader.client.http import ApiClient, check_base_url, default_rate_limit
 from loader.client.ratelimit import RateLimiter
 from loader.config import Config, ConnectionConfig, validate_credentials
 from loader.destinations.base import Destination
@@ -41,7 +41,8 @@ def authenticator(conn: ConnectionConfig, timeout: float = 30.0) -> Authenticato
 
 def api_client(config: Config, conn: ConnectionConfig) -> ApiClient:
     x = config.extract
-    return ApiClient(conn.base_url, authenticator(conn, x.timeout_seconds), RateLimiter(x.rate_limit),
+    rate = x.rate_limit if x.rate_limit is not None else default_rate_limit(conn.base_url)
+    return ApiClient(conn.base_url, authenticator(conn, x.timeout_seconds), RateLimiter(rate),
                      timeout=(10.0, x.timeout_seconds), max_attempts=x.max_attempts)
 
 

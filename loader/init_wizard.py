@@ -151,7 +151,7 @@ def render_config(a: InitAnswers) -> str:
                   f"  location: {_scalar(a.bigquery_location)}"]
     lines += [
         "# extract:                              # defaults suit one company; see README \"Configuration\"",
-        "#   rate_limit: 55                      # requests/s for this API client, shared by all its companies",
+        "#   rate_limit: 55                      # requests/s per API client; default follows the host (PTS: 80/min)",
         "streams:",
     ]
     chosen = set(a.streams)

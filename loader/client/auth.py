@@ -122,8 +122,10 @@ def _token_error(resp: requests.Response, grant: str = "client_credentials") -> 
         )
     if resp.status_code == 404:
         return AuthError(
-            f"the token endpoint was not found ({resp.url.split('?')[0]}): check PROCOUNTOR_BASE_URL — "
-            "it must end in /api (e.g. https://api.procountor.com/api)"
+            f"the token endpoint was not found ({resp.url.split('?')[0]}): check base_url "
+            "(PROCOUNTOR_BASE_URL) — it must end in /api (e.g. https://api.procountor.com/api); a pinned "
+            "version (/vYYMM/api) expires about nine months after its release: pin a newer one or "
+            "/supported/api"
         )
     if "invoiceable" in lowered or "unauthorized_client" in lowered or resp.status_code == 403:
         return AuthError(f"{INVOICEABLE_HINT} (HTTP {resp.status_code}: {detail})")
@@ -133,6 +135,40 @@ def _token_error(resp: requests.Response, grant: str = "client_credentials") -> 
             f"refresh token was not accepted. {detail}. {INVOICEABLE_HINT}"
         )
     return AuthError(f"sign-in failed (HTTP {resp.status_code}): {detail}")
+
+
+class LostTokenAnswer(AuthError):
+    """A single-use grant was sent and its answer never arrived: it must not be sent again."""
+
+    def __init__(self, grant: str, reason: str) -> None:
+        self.grant = grant
+        super().__init__(
+            f"the token endpoint's answer to the {grant} grant was lost ({reason}). Procountor may have "
+            "used up the refresh token or code already, so the loader does not send it again"
+            f"{' (the stored refresh token was discarded)' if grant == 'refresh_token' else ''}. Sign in "
+            "again with `procountor-loader auth login`, then run again; what this run committed stays.")
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when no byte of the request can have reached the server (the connection was never made)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
+        from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, MaxRetryError):
+            cause = cause.reason
+        return isinstance(cause, NewConnectionError)
+    return False
+
+
+def _has_token(resp: requests.Response) -> bool:
+    try:
+        body = resp.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("access_token"))
 
 
 class Authenticator:
@@ -160,31 +196,47 @@ class Authenticator:
                 self._token = None
 
     def _post(self, form: dict[str, str]) -> dict[str, Any]:
-        # The token endpoint fails transiently like any other (429, 5xx, resets): retry those with
-        # backoff; a refusal (400/401/403) is final.
+        """The token call. The endpoint fails transiently like any other (429, 5xx, resets, a body
+        cut off): a client-credentials grant is simply sent again. A refresh-token or
+        authorization-code grant is single-use: once the server may have read it, it is never sent
+        again (the server may have rotated or spent it; replaying a refresh token can revoke the
+        whole sign-in). Only failures that prove the server never read it (no connection made, or
+        429) are retried for those; anything else raises LostTokenAnswer."""
+        grant = form.get("grant_type", "")
+        replayable = grant == "client_credentials"
         resp = None
         for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            last = attempt == TOKEN_ATTEMPTS
             try:
                 resp = requests.post(self.token_url, data=form, timeout=self.timeout,
                                      headers={"Accept": "application/json"})
             except requests.RequestException as exc:
-                if attempt == TOKEN_ATTEMPTS:
-                    raise AuthError(f"cannot reach the token endpoint {self.token_url}: "
-                                    f"{secrets.redact(str(exc))}") from None
+                reason = f"{type(exc).__name__}: {secrets.redact(str(exc))[:200]}"
+                if not replayable and not _never_sent(exc):
+                    raise LostTokenAnswer(grant, reason) from None
+                if last:
+                    raise AuthError(f"cannot reach the token endpoint {self.token_url}: {reason}") from None
                 time.sleep(min(8.0, 0.25 * 2 ** attempt))
                 continue
-            if resp.status_code in (429, 500, 502, 503, 504) and attempt < TOKEN_ATTEMPTS:
+            if resp.status_code in (429, 500, 502, 503, 504) and not last:
+                if resp.status_code != 429 and not replayable:
+                    raise LostTokenAnswer(grant, f"HTTP {resp.status_code}")
                 retry_after = resp.headers.get("Retry-After", "")
                 time.sleep(float(retry_after) if retry_after.isdigit() else min(8.0, 0.25 * 2 ** attempt))
+                continue
+            if resp.status_code == 200 and replayable and not _has_token(resp) and not last:
+                time.sleep(min(8.0, 0.25 * 2 ** attempt))  # a body cut off or garbled: ask again
                 continue
             break
         assert resp is not None
         if resp.status_code != 200:
-            raise _token_error(resp, form.get("grant_type", ""))
+            raise _token_error(resp, grant)
         try:
             body = resp.json()
             token = body["access_token"]
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
+            if not replayable:
+                raise LostTokenAnswer(grant, "an answer without a readable access_token") from None
             raise AuthError("the token endpoint answered without an access_token") from None
         secrets.register(token, body.get("refresh_token"))
         return body
@@ -227,12 +279,18 @@ class RefreshTokenAuthenticator(Authenticator):
         refresh = self.store.load()
         if not refresh:
             raise AuthError("no stored refresh token: run `procountor-loader auth login` first")
-        body = self._post({
-            "grant_type": "refresh_token",
-            "refresh_token": refresh,
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-        })
+        try:
+            body = self._post({
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            })
+        except LostTokenAnswer:
+            # A later run must not replay it either: without a stored token it asks for `auth login`.
+            if self.store.load() == refresh:
+                self.store.delete()
+            raise
         rotated = body.get("refresh_token")
         if rotated and rotated != refresh:
             # Persist before use: if we crash after this, the next run still has a valid token.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -27,10 +28,24 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# reference.md §1: `{host}/api` (unpinned), `{host}/vYYMM/api` (a numbered quarterly version,
+# supported about nine months), `{host}/latest/api` (monthly), `{host}/supported/api` (moves to the
+# newest numbered version every three months). A proxy may put a prefix in front.
+_PINNED = re.compile(r"/(v\d{4}|latest|supported)/api$")
+_ANCIENT = re.compile(r"/procountor\.api\.v\d+/api$")
+PRODUCTION_HOST = "api.procountor.com"
+TEST_HOSTS = {"pts-api.procountor.com", "pts-procountor.pubdev.azure.procountor.com"}
+# Requests per second when the config sets none: Procountor publishes 60/s per API client on
+# production and 90 per *minute* on the test server (PTS); both less a margin for clock jitter
+# between our token bucket and theirs. Other hosts (a sandbox, a compatible server) get the
+# production figure.
+PRODUCTION_RATE = 55.0
+TEST_SERVER_RATE = 80 / 60
 
 
 def check_base_url(base_url: str) -> str:
-    """The base URL must be https (plain http only for this machine) and end in /api."""
+    """The base URL must be https (plain http only for this machine) and end in /api, optionally
+    pinned to an API version (/vYYMM/api, /latest/api, /supported/api)."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"base_url {base_url!r} is not an http(s) URL")
@@ -39,9 +54,25 @@ def check_base_url(base_url: str) -> str:
             f"base_url {base_url!r} uses plain http for a non-local host; credentials would travel "
             "unencrypted. Use https://api.procountor.com/api (or https://pts-api.procountor.com/api)."
         )
-    if not parts.path.rstrip("/").endswith("/api"):
-        raise ConfigError(f"base_url {base_url!r} must end in /api, e.g. https://api.procountor.com/api")
+    path = parts.path.rstrip("/")
+    if _ANCIENT.search(path):
+        raise ConfigError(f"base_url {base_url!r} uses the pre-2020 path style that Procountor no longer "
+                          "serves; use https://api.procountor.com/v2502/api (a pinned version) or .../api")
+    if not path.endswith("/api"):
+        raise ConfigError(f"base_url {base_url!r} must end in /api, e.g. https://api.procountor.com/api "
+                          "or, pinned to an API version, https://api.procountor.com/v2502/api")
     return base_url.rstrip("/")
+
+
+def api_version(base_url: str) -> str:
+    """The API version a base URL asks for: vYYMM, latest, supported, or "unpinned"."""
+    found = _PINNED.search(urlsplit(base_url).path.rstrip("/"))
+    return found.group(1) if found else "unpinned"
+
+
+def default_rate_limit(base_url: str) -> float:
+    host = (urlsplit(base_url).hostname or "").lower()
+    return TEST_SERVER_RATE if host in TEST_HOSTS else PRODUCTION_RATE
 
 
 class ApiClient:

@@ -427,7 +427,10 @@ def get_products(req: Request) -> Any:
 
 def get_product_groups(req: Request) -> Any:
     gtype = req.query.enum("type", ("SALES", "PURCHASE", "TRAVEL"))
-    return {"productGroups": [g for g in req.company.regs.product_groups if not gtype or g["type"] == gtype]}
+    config = req.company.config
+    types = (gtype,) if gtype and not config.product_groups_ignore_type else (
+        ("SALES", "PURCHASE", "TRAVEL") if config.product_groups_ignore_type else config.product_groups_without_type)
+    return {"productGroups": [g for g in req.company.regs.product_groups if g["type"] in types]}
 
 
 # ---------------------------------------------------------------- currencies and VAT

@@ -54,6 +54,13 @@ class SandboxConfig:
     clock_start: str = DEFAULT_CLOCK_START  # naive Europe/Helsinki local time
     clock_running: bool = False  # False: time stands still unless advanced (deterministic)
     db_dir: str | None = None  # where the per-company SQLite index lives; None = a temp dir
+    # The API is served at /api and at the pinned roots /vYYMM/api, /latest/api, /supported/api;
+    # numbered versions listed here answer 404 (a pin past its ~9 months of support).
+    retired_api_versions: tuple[str, ...] = ()
+    # What GET /products/groups answers without `type` (the API documents no default; for
+    # /products it is SALES and PURCHASE). With `type` it answers that register's groups.
+    product_groups_without_type: tuple[str, ...] = ("SALES", "PURCHASE")
+    product_groups_ignore_type: bool = False  # a server that answers every group whatever `type` says
 
     def api_key_for(self, company_index: int) -> str:
         return self.api_key if company_index == 0 else f"{self.api_key}-{company_index + 1}"

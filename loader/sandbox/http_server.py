@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import struct
 import sys
@@ -19,6 +20,8 @@ from .jsonout import dumps_bytes
 from .params import ApiError, Query
 
 JSON = "application/json"
+# reference.md §1: the version-pinned API roots, served like /api.
+_PINNED_ROOT = re.compile(r"^/(v\d{4}|latest|supported)/api(/.*)?$")
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -117,8 +120,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 # Procountor serves the sign-in page from the host root (contract: GET /login);
                 # /api/login stays as an alias.
                 path = "/api/login"
+            raw_path = path
+            pinned = _PINNED_ROOT.match(path)
+            if pinned:
+                if pinned.group(1) in app.config.retired_api_versions:
+                    raise ApiError(404, f"NOT_FOUND: API version {pinned.group(1)} is no longer supported", None)
+                path = "/api" + (pinned.group(2) or "")
             if path == "/api" or path.startswith("/api/"):
-                self._serve_api(method, path, parts.query, body)
+                self._serve_api(method, path, parts.query, body, raw_path)
                 return
             raise ApiError(404, "NOT_FOUND", None)
         except ApiError as error:
@@ -127,14 +136,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             self._send_json(500, {"errors": [{"status": 500, "field": None, "message": "INTERNAL_ERROR"}]})
 
-    def _serve_api(self, method: str, path: str, query_string: str, body: bytes) -> None:
+    def _serve_api(self, method: str, path: str, query_string: str, body: bytes, raw_path: str) -> None:
         app = self.server.app
         sub = path[len("/api"):] or "/"
         if sub == "/oauth/token" or sub == "/login":
             template, handler, params = sub, None, {}
         else:
             template, handler, params = api.resolve(method, sub)
-        app.ops.count(f"{method} /api{template}", f"{method} {path}")
+        app.ops.count(f"{method} /api{template}", f"{method} {raw_path}")
 
         grant = None
         auth = self.headers.get("Authorization") or ""

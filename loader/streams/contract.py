@@ -104,3 +104,11 @@ def canonical_path(path: str, links: dict[str, str]) -> str:
                 path = f"{anchor}.{rest}" if anchor else rest
                 changed = True
     return path
+
+
+def query_enum(path: str, param: str) -> tuple[str, ...]:
+    """The values the contract declares for a query parameter of GET `path`."""
+    for parameter in openapi()["paths"][path]["get"].get("parameters", []):
+        if parameter.get("name") == param and parameter.get("in") == "query":
+            return tuple(parameter.get("schema", {}).get("enum") or ())
+    raise KeyError(f"GET {path} declares no query parameter {param!r}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from loader.streams.contract import query_enum
+
 Kind = Literal["list", "object", "fanout", "reports", "exchange_rates"]
 Paging = Literal["page", "keyset", "none"]
 Replication = Literal["incremental", "windowed", "full_table"]
@@ -200,12 +202,15 @@ REGISTRY: tuple[StreamSpec, ...] = (
     ),
     StreamSpec(
         name="product_groups",
-        description="Product groups.",
+        description="Product groups of every register (sales, purchase, travel).",
         path="/products/groups",
         record_schema="ProductGroup",
         replication="full_table",
         records_key="productGroups",
         paging="none",
+        # Without `type` the API documents no default (for /products it leaves travel out): ask
+        # for every register the contract declares.
+        variants=tuple({"type": t} for t in query_enum("/products/groups", "type")),
         order_params={},
     ),
     StreamSpec(

@@ -143,3 +143,28 @@ def test_integration_setting_switched_off_mid_run(sb, config, db) -> None:
     states = state_rows(db)
     assert {"accounts", "invoices"} <= set(states), states
     assert_matches_truth(db, sb, sorted(states))
+
+
+@pytest.mark.parametrize("fault", ["truncated", "reset", "503"])
+def test_a_refresh_grant_whose_answer_was_lost_is_never_replayed(sb, config, db, tmp_path: Path, fault: str) -> None:
+    """The refresh token went out and no usable answer came back: the server may have rotated it.
+    The loader sends it exactly once, fails with exit 3 saying to sign in again, and discards the
+    stored token so that the next run cannot replay it either."""
+    cfg, token_file = _oauth_config(config, sb, tmp_path)
+    sb.reset_request_counts()  # the code exchange of the set-up is not part of the run
+    sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": fault, "nth": 1, "repeat": 1}])
+    run = run_inprocess("--config", str(cfg), "extract")
+    assert run.exit_code == 3, run.output
+    assert token_requests(sb) == 1, sb.request_counts()
+    assert "was lost" in run.error_line and "auth login" in run.error_line, run.stderr
+    assert not token_file.exists()
+    run = run_inprocess("--config", str(cfg), "extract")
+    assert run.exit_code == 3 and "auth login" in run.error_line
+    assert token_requests(sb) == 1  # nothing was sent with the old token
+
+
+@pytest.mark.parametrize("fault", ["truncated", "reset"])
+def test_a_client_credentials_grant_whose_answer_was_lost_is_asked_again(sb, config, db, fault: str) -> None:
+    sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": fault, "nth": 1, "repeat": 1}])
+    extract_ok(config(streams={"accounts": {}}))
+    assert token_requests(sb) == 2, sb.request_counts()
