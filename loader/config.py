@@ -67,7 +67,9 @@ class ExtractConfig:
     signpost_skew_seconds: int = 5
     sweep_every_hours: float = 24.0
     spool_dir: str = ".spool"
-    lease_ttl_seconds: int = 6 * 3600
+    # A live run renews its lease every ttl/3 s; a dead one's lease frees after ttl s at most
+    # (at once when its process is known dead on this host).
+    lease_ttl_seconds: int = 120
     timeout_seconds: float = 60.0
     max_attempts: int = 8
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loader import secrets
+from loader import lease, secrets
 from loader.client.http import ApiClient
 from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
@@ -119,6 +119,7 @@ class Extractor:
         # With --fail-on-drift nothing is committed until every stream was read without drift.
         self._deferred: list[tuple[StreamResult, StreamCommit]] = []
         self.committed: list[str] = []
+        self._heartbeat: lease.Heartbeat | None = None
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -142,10 +143,7 @@ class Extractor:
             # Every landing table exists, even for streams not selected, so dbt always builds.
             for spec in REGISTRY:
                 self.dest.ensure_stream_table(spec.name)
-            try:
-                self.dest.acquire_lease(self.company_id, self.sync_id, self.x.lease_ttl_seconds)
-            except LeaseHeldError as exc:
-                raise LeaseError(f"another run of this connection is in progress: {exc}") from None
+            self._heartbeat = self._take_lease()
             self.dest.start_run(run)
             self.suppressions = self.dest.suppressions(self.company_id)  # GDPR: forgotten stays forgotten
         company_spool = Path(self.x.spool_dir) / str(self.company_id)
@@ -177,6 +175,8 @@ class Extractor:
                 self.client.request_count, round(time.monotonic() - started, 3), dict(self.client.retry_counts),
                 secrets.redact(str(error)) if error else None,
             )
+            if self._heartbeat is not None:
+                self._heartbeat.stop()
             if not self.dry_run:
                 run.finished_at = datetime.now(UTC).replace(tzinfo=None)
                 run.status = summary.status
@@ -214,6 +214,21 @@ class Extractor:
             return "no stream of this run was committed; the warehouse is as it was before the run."
         return (f"committed before the stop and kept: {', '.join(self.committed)}; "
                 "the other streams are as they were and the next run reads them.")
+
+    def _take_lease(self) -> lease.Heartbeat:
+        """The company's run lease, kept alive by a heartbeat for as long as this run lives."""
+        ttl = self.x.lease_ttl_seconds
+        lease.register_live(self.sync_id)
+        try:
+            self.dest.acquire_lease(self.company_id, self.sync_id, ttl, lease.current_owner().text())
+        except LeaseHeldError as exc:
+            lease.unregister_live(self.sync_id)
+            raise LeaseError(f"another run of this connection is in progress: {exc}") from None
+        except BaseException:
+            lease.unregister_live(self.sync_id)
+            raise
+        cid, sid = self.company_id, self.sync_id
+        return lease.Heartbeat(sid, ttl, lambda: self.dest.renew_lease(cid, sid, ttl)).start()
 
     def _signpost(self) -> datetime:
         server = self.client.server_time or datetime.now(UTC)
@@ -279,12 +294,15 @@ class Extractor:
         return result
 
     def _commit(self, result: StreamResult, commit: StreamCommit) -> None:
+        if self._heartbeat is not None and self._heartbeat.lost:
+            raise LeaseError(f"this run lost the run lease of company {self.company_id} to another run; "
+                             f"stream {commit.stream} was not committed")
+        # The destination checks again, inside the commit's transaction.
+        commit.check_lease = True
         cr = self.dest.commit_stream(commit)
         self.committed.append(result.stream)
         result.inserted, result.updated, result.unchanged, result.deleted = (
             cr.inserted, cr.updated, cr.unchanged, cr.deleted)
-        # A long run keeps its lease alive at every commit (the TTL bounds a dead run, not a slow one).
-        self.dest.acquire_lease(self.company_id, self.sync_id, self.x.lease_ttl_seconds)
 
     # -- list endpoints --------------------------------------------------------------------------
     def _variants(self, sel: StreamSelection) -> list[dict[str, str]]:

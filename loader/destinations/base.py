@@ -61,6 +61,9 @@ class StreamCommit:
     state: dict[str, Any]
     deleted_ids: list[str] = field(default_factory=list)
     seen_fields: list[str] = field(default_factory=list)
+    # The extractor commits under the company's run lease: the commit then fails (LeaseError, no
+    # change) when the lease is no longer held by `sync_id` (another run took it over).
+    check_lease: bool = False
 
 
 @dataclass
@@ -136,8 +139,18 @@ class Destination(abc.ABC):
         """Field paths seen in earlier runs (to report new fields)."""
 
     @abc.abstractmethod
-    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> None:
-        """Take the connection's run lease or raise LeaseHeldError if a live run holds it."""
+    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int, owner: str = "") -> None:
+        """Take the connection's run lease or raise LeaseHeldError naming the run that holds it.
+
+        A lease held by another run is free when its owner is provably dead, or cannot be judged
+        and the lease expired (`loader.lease.lease_is_free`, from the `owner` text it was taken
+        with); the taken-over run's record is marked "abandoned". `owner` is
+        `loader.lease.Owner.text()`."""
+
+    @abc.abstractmethod
+    def renew_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> bool:
+        """Push our lease's expiry forward; False when it is no longer ours. Called from the
+        heartbeat thread, so it must not share a connection with the run's own calls."""
 
     @abc.abstractmethod
     def release_lease(self, company_id: int, sync_id: str) -> None: ...

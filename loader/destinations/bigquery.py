@@ -57,6 +57,7 @@ from loader.destinations.bigquery_schema import (
     SUPPRESSIONS_TABLE,
 )
 from loader.destinations.bigquery_sql import (
+    LEASE_LOST_MARKER,
     Tables,
     check_dataset,
     check_project,
@@ -68,7 +69,8 @@ from loader.destinations.bigquery_sql import (
     safe_name,
     sha256_hex,
 )
-from loader.errors import ConfigError, DestinationError
+from loader.errors import ConfigError, DestinationError, LeaseError
+from loader.lease import describe_holder, lease_is_free
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +244,16 @@ class BigQueryDestination(Destination):
             )
         for table, schema in CONTROL_SCHEMAS.items():
             self._create_table(table, schema)
+        self._add_missing_columns(LEASES_TABLE)
+
+    def _add_missing_columns(self, table: str) -> None:
+        """Datasets made by an older loader lack newer nullable control columns: add them."""
+        existing = self._client.get_table(self.tables.table_id(table))
+        have = {f.name for f in existing.schema}
+        missing = [f for f in CONTROL_SCHEMAS[table] if f.name not in have and f.mode != "REQUIRED"]
+        if missing:
+            existing.schema = [*existing.schema, *missing]
+            self._client.update_table(existing, ["schema"])
 
     def _create_table(self, table: str, schema: list[bigquery.SchemaField], **options: Any) -> None:
         if table in self._ensured:
@@ -314,8 +326,18 @@ class BigQueryDestination(Destination):
             now=now,
             state_json=exact_json.dumps(commit.state),
             seen_fields=list(commit.seen_fields),
+            check_lease=commit.check_lease,
         )
-        rows = self._query(sql, sync_id=commit.sync_id, stream=stream, step="commit")
+        try:
+            rows = self._query(sql, sync_id=commit.sync_id, stream=stream, step="commit")
+        except DestinationError as exc:
+            if LEASE_LOST_MARKER not in str(exc):
+                raise
+            holder = self._lease_holder(commit.company_id)
+            raise LeaseError(
+                f"this run lost the run lease of company {commit.company_id} "
+                f"({describe_holder(*holder) if holder else 'nobody holds it'}); stream {stream} was not committed"
+            ) from None
         # Only after the transaction committed: a failed commit keeps staging for the retry.
         with _bigquery_errors(f"dropping staging table {staging}"):
             self._client.delete_table(self.tables.table_id(staging), not_found_ok=True)
@@ -543,45 +565,93 @@ class BigQueryDestination(Destination):
 
     # ------------------------------------------------------------------ lease
 
-    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> None:
+    def _lease_holder(self, company_id: int) -> tuple[Any, ...] | None:
+        rows = self._query(
+            f"SELECT sync_id, owner, acquired_at, expires_at, expires_at > CURRENT_TIMESTAMP() AS live"
+            f" FROM {self.tables.ref(LEASES_TABLE)} WHERE _company_id = @c",
+            [bigquery.ScalarQueryParameter("c", "INT64", company_id)],
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return (r["sync_id"], r["owner"], r["acquired_at"], r["expires_at"], r["live"])
+
+    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int, owner: str = "") -> None:
         """Take or renew the company's lease in one MERGE, then read back who holds it.
 
-        The MERGE only overwrites a lease that is ours or expired (server clock, so hosts with
-        skewed clocks agree). BigQuery serialises concurrent DML on a table, so of two racing runs
+        The MERGE only overwrites a lease that is ours, expired (server clock, so hosts with skewed
+        clocks agree) or held by the run we just found dead (`@dead`: a compare-and-swap on the
+        holder we looked at). BigQuery serialises concurrent DML on a table, so of two racing runs
         one MERGE sees the other's fresh row and changes nothing; the read-back tells it so.
         """
+        held = self._lease_holder(company_id)
+        dead = ""
+        if held and held[0] != sync_id:
+            if not lease_is_free(held[0], held[1], expired=not held[4]):
+                raise LeaseHeldError(f"the run lease of company {company_id} is taken: {describe_holder(*held[:4])}")
+            dead = held[0]
         params = [
             bigquery.ScalarQueryParameter("c", "INT64", company_id),
             bigquery.ScalarQueryParameter("h", "STRING", sync_id),
             bigquery.ScalarQueryParameter("ttl", "INT64", int(ttl_seconds)),
+            bigquery.ScalarQueryParameter("o", "STRING", owner),
+            bigquery.ScalarQueryParameter("dead", "STRING", dead),
         ]
         leases = self.tables.ref(LEASES_TABLE)
         self._query(
             f"""MERGE {leases} T
 USING (SELECT @c AS _company_id) S
 ON T._company_id = S._company_id
-WHEN MATCHED AND (T.sync_id = @h OR T.expires_at <= CURRENT_TIMESTAMP()) THEN UPDATE SET
-  sync_id = @h, acquired_at = CURRENT_TIMESTAMP(),
+WHEN MATCHED AND (T.sync_id = @h OR T.expires_at <= CURRENT_TIMESTAMP() OR T.sync_id = @dead) THEN UPDATE SET
+  sync_id = @h, owner = @o, acquired_at = IF(T.sync_id = @h, T.acquired_at, CURRENT_TIMESTAMP()),
   expires_at = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL @ttl SECOND)
-WHEN NOT MATCHED THEN INSERT (_company_id, sync_id, acquired_at, expires_at)
-  VALUES (@c, @h, CURRENT_TIMESTAMP(), TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL @ttl SECOND))""",
+WHEN NOT MATCHED THEN INSERT (_company_id, sync_id, acquired_at, expires_at, owner)
+  VALUES (@c, @h, CURRENT_TIMESTAMP(), TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL @ttl SECOND), @o)""",
             params,
             sync_id=sync_id,
             step="lease",
         )
-        rows = self._query(
-            f"SELECT sync_id, expires_at, expires_at > CURRENT_TIMESTAMP() AS live FROM {leases}"
-            " WHERE _company_id = @c",
-            params[:1],
-        )
-        others = [r for r in rows if r["sync_id"] != sync_id and r["live"]]
-        if others:
+        now = self._lease_holder(company_id)
+        if now is None or now[0] != sync_id:
             raise LeaseHeldError(
-                f"run {others[0]['sync_id']} holds the lease of company {company_id} "
-                f"until {others[0]['expires_at']:%Y-%m-%d %H:%M:%S} UTC"
+                f"the run lease of company {company_id} is taken: {describe_holder(*now[:4])}" if now
+                else f"company {company_id}: could not take the run lease"
             )
-        if not any(r["sync_id"] == sync_id for r in rows):
-            raise LeaseHeldError(f"company {company_id}: could not take the run lease")
+        if dead:
+            self._query(
+                f"UPDATE {self.tables.ref(RUNS_TABLE)} SET status = 'abandoned', finished_at = CURRENT_TIMESTAMP(),"
+                " error = @e WHERE sync_id = @dead AND status = 'running'",
+                [bigquery.ScalarQueryParameter("dead", "STRING", dead),
+                 bigquery.ScalarQueryParameter(
+                     "e", "STRING", f"the run stopped without finishing (killed or crashed); run {sync_id} "
+                     "took over its lease")],
+                sync_id=sync_id,
+                step="lease",
+            )
+
+    def renew_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> bool:
+        config = bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter("c", "INT64", company_id),
+                bigquery.ScalarQueryParameter("h", "STRING", sync_id),
+                bigquery.ScalarQueryParameter("ttl", "INT64", int(ttl_seconds)),
+            ],
+            labels=self._job_labels(sync_id=sync_id, step="lease"),
+            use_legacy_sql=False,
+        )
+        with _bigquery_errors("lease renewal"):
+            job = self._client.query(
+                f"UPDATE {self.tables.ref(LEASES_TABLE)} SET"
+                " expires_at = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL @ttl SECOND)"
+                " WHERE _company_id = @c AND sync_id = @h",
+                job_config=config,
+                location=self.location,
+            )
+            job.result(timeout=self.job_timeout_seconds)
+        if job.num_dml_affected_rows is not None:
+            return bool(job.num_dml_affected_rows)
+        holder = self._lease_holder(company_id)  # a server that does not count DML rows
+        return holder is not None and holder[0] == sync_id
 
     def release_lease(self, company_id: int, sync_id: str) -> None:
         self._query(

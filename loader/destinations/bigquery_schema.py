@@ -99,6 +99,7 @@ CONTROL_SCHEMAS: dict[str, list[SchemaField]] = {
         SchemaField("sync_id", "STRING", mode=REQUIRED, description="the run holding the lease"),
         SchemaField("acquired_at", "TIMESTAMP"),
         SchemaField("expires_at", "TIMESTAMP", mode=REQUIRED),
+        SchemaField("owner", "STRING", description="host, boot id and pid of the run (JSON)"),
     ],
 }
 

@@ -21,9 +21,13 @@ from loader.destinations.bigquery_schema import (
     DELETIONS_TABLE,
     FIELDS_TABLE,
     LANDING_COLUMN_NAMES,
+    LEASES_TABLE,
     STATE_TABLE,
     SUPPRESSIONS_TABLE,
 )
+
+# The error a commit raises when the run no longer holds the company's lease.
+LEASE_LOST_MARKER = "procountor-loader: run lease lost"
 
 _STREAM_RE = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 _DATASET_RE = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
@@ -128,6 +132,7 @@ def commit_script(
     now: datetime,
     state_json: str,
     seen_fields: list[str],
+    check_lease: bool = False,
 ) -> str:
     """One transaction that lands a stream commit; its last statement returns the counts.
 
@@ -186,6 +191,13 @@ WHEN NOT MATCHED THEN INSERT (_company_id, stream, field_path, first_seen_at, la
     doomed = doomed.replace("commit_src", src)
     delete_stmt = delete_stmt.replace("commit_src", src)
     current = f"(SELECT _record_id, _record_hash, _is_deleted FROM {landing} WHERE _company_id = {cid})"
+    lease_stmt = ""
+    if check_lease:
+        # Inside the transaction: a run whose lease another run took over must not write.
+        lease_stmt = f"""
+SELECT ERROR('{LEASE_LOST_MARKER}') FROM (SELECT 1 AS one)
+WHERE NOT EXISTS (SELECT 1 FROM {tables.ref(LEASES_TABLE)} WHERE _company_id = {cid} AND sync_id = {sync});
+"""
 
     return f"""-- procountor-loader: commit {stream} for company {cid}
 DECLARE v_inserted INT64 DEFAULT 0;
@@ -197,7 +209,7 @@ BEGIN TRANSACTION;
 
 -- A spool belongs to exactly one company; anything else is a loader bug, so stop before writing.
 SELECT ERROR('spool rows belong to another company') FROM {src} WHERE _company_id != {cid};
-
+{lease_stmt}
 SET v_inserted = (SELECT COUNTIF(T._record_id IS NULL) FROM {src} S
                   LEFT JOIN {current} T ON T._record_id = S._record_id);
 SET v_updated = (SELECT COUNTIF(T._record_hash != S._record_hash OR T._is_deleted) FROM {src} S

@@ -15,6 +15,7 @@ import duckdb
 from loader import exact_json
 from loader.destinations.base import CommitResult, Destination, LeaseHeldError, RunRecord, StreamCommit
 from loader.errors import ConfigError, DestinationError, LeaseError
+from loader.lease import describe_holder, lease_is_free
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -42,14 +43,18 @@ class DuckDBDestination(Destination):
     def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "256MB") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema")
+        self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 # DuckDB allows one writing process: another run (or a dbt build) has the file open.
-                raise LeaseError(f"another process is writing to {self.path} (another run of this "
-                                 "connection, or dbt); try again when it has finished") from None
+                # The lock dies with its process, so this never outlives a killed run.
+                pid = re.search(r"PID (\d+)", str(exc))
+                holder = f"process {pid.group(1)} on this host" if pid else "another process"
+                raise LeaseError(f"{holder} has {self.path} open (another run of this connection, or "
+                                 "dbt); try again when it has finished") from None
             raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
         except (duckdb.Error, OSError) as exc:
             raise DestinationError(f"cannot open the DuckDB file {self.path}: {exc}") from None
@@ -88,6 +93,10 @@ class DuckDBDestination(Destination):
         self.con.execute(f"""
             CREATE TABLE IF NOT EXISTS {s}._loader_leases (
                 _company_id BIGINT PRIMARY KEY, sync_id VARCHAR, expires_at TIMESTAMP)""")
+        # Who holds the lease (host, boot, pid) and since when: a killed run's lease is taken over
+        # at once, and a refusal names the holder.
+        self.con.execute(f"ALTER TABLE {s}._loader_leases ADD COLUMN IF NOT EXISTS owner VARCHAR")
+        self.con.execute(f"ALTER TABLE {s}._loader_leases ADD COLUMN IF NOT EXISTS acquired_at TIMESTAMP")
 
     def ensure_stream_table(self, stream: str) -> None:
         table = f"{self.schema}.{check_identifier(stream, 'stream')}"
@@ -115,6 +124,8 @@ class DuckDBDestination(Destination):
         result = CommitResult()
         try:
             con.execute("BEGIN TRANSACTION")
+            if commit.check_lease:
+                self._check_lease_is_ours(commit)
             con.execute("CREATE OR REPLACE TEMP TABLE _incoming (_company_id BIGINT, _record_id VARCHAR, "
                         "_data VARCHAR, _record_hash VARCHAR, _cursor_value VARCHAR, _extracted_at TIMESTAMP)")
             if files:
@@ -273,23 +284,52 @@ class DuckDBDestination(Destination):
         return {r[0] for r in rows}
 
     # -- lease and runs ------------------------------------------------------------------------
-    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> None:
+    def _lease_row(self, con: duckdb.DuckDBPyConnection, company_id: int) -> tuple[Any, ...] | None:
+        return con.execute(f"SELECT sync_id, owner, acquired_at, expires_at FROM {self.schema}._loader_leases "
+                           "WHERE _company_id = ?", [company_id]).fetchone()
+
+    def _check_lease_is_ours(self, commit: StreamCommit) -> None:
+        row = self._lease_row(self.con, commit.company_id)
+        if row is None or row[0] != commit.sync_id:
+            holder = describe_holder(*row) if row else "nobody holds it"
+            raise LeaseError(f"this run lost the run lease of company {commit.company_id} ({holder}); "
+                             f"stream {commit.stream} was not committed")
+
+    def acquire_lease(self, company_id: int, sync_id: str, ttl_seconds: int, owner: str = "") -> None:
         now = _now()
+        s = self.schema
         self.con.execute("BEGIN TRANSACTION")
         try:
-            row = self.con.execute(f"SELECT sync_id, expires_at FROM {self.schema}._loader_leases "
-                                   "WHERE _company_id = ?", [company_id]).fetchone()
-            if row and row[0] != sync_id and row[1] > now:
-                raise LeaseHeldError(f"run {row[0]} holds the lease of company {company_id} until {row[1]} UTC")
+            row = self._lease_row(self.con, company_id)
+            if row and row[0] != sync_id:
+                if not lease_is_free(row[0], row[1], expired=row[3] <= now):
+                    raise LeaseHeldError(f"the run lease of company {company_id} is taken: {describe_holder(*row)}")
+                self.con.execute(
+                    f"UPDATE {s}._loader_runs SET status = 'abandoned', finished_at = ?, error = ? "
+                    "WHERE sync_id = ? AND status = 'running'",
+                    [now, f"the run stopped without finishing (killed or crashed); run {sync_id} took over "
+                          "its lease", row[0]])
+            since = row[2] if row and row[0] == sync_id and row[2] else now
             self.con.execute(
-                f"""INSERT INTO {self.schema}._loader_leases VALUES (?, ?, ?)
+                f"""INSERT INTO {s}._loader_leases (_company_id, sync_id, expires_at, owner, acquired_at)
+                    VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (_company_id) DO UPDATE SET sync_id = excluded.sync_id,
-                    expires_at = excluded.expires_at""",
-                [company_id, sync_id, now + timedelta(seconds=ttl_seconds)])
+                    expires_at = excluded.expires_at, owner = excluded.owner, acquired_at = excluded.acquired_at""",
+                [company_id, sync_id, now + timedelta(seconds=ttl_seconds), owner, since])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
+        # The heartbeat renews from its own thread, on its own connection to the same database.
+        if self._heartbeat_con is None:
+            self._heartbeat_con = self.con.cursor()
+
+    def renew_lease(self, company_id: int, sync_id: str, ttl_seconds: int) -> bool:
+        con = self._heartbeat_con or self.con
+        rows = con.execute(f"UPDATE {self.schema}._loader_leases SET expires_at = ? "
+                           "WHERE _company_id = ? AND sync_id = ? RETURNING sync_id",
+                           [_now() + timedelta(seconds=ttl_seconds), company_id, sync_id]).fetchall()
+        return bool(rows)
 
     def release_lease(self, company_id: int, sync_id: str) -> None:
         self.con.execute(f"DELETE FROM {self.schema}._loader_leases WHERE _company_id = ? AND sync_id = ?",
@@ -398,4 +438,6 @@ class DuckDBDestination(Destination):
 
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
+            if self._heartbeat_con is not None:
+                self._heartbeat_con.close()
             self.con.close()

@@ -194,6 +194,54 @@ def test_expired_lease_can_be_taken(destination: BigQueryDestination) -> None:
         destination.acquire_lease(COMPANY, "sync-a", ttl_seconds=600)
 
 
+def _owner(pid: int, host: str | None = None) -> str:
+    from loader import lease
+
+    me = lease.current_owner()
+    return json.dumps({"host": host or me.host, "boot_id": me.boot_id, "pid": pid,
+                       "started": lease._process_start(pid) or "1"})
+
+
+def test_a_dead_holders_lease_is_taken_at_once_and_its_run_marked_abandoned(
+        destination: BigQueryDestination) -> None:
+    """A lease of a process that no longer exists on this host frees at once (10-minute TTL);
+    a live process (pid 1) or a run on another host keeps it, and the refusal names the holder."""
+    started = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    destination.start_run(RunRecord("sync-dead", COMPANY, started, None, "running", {}))
+    destination.acquire_lease(COMPANY, "sync-dead", ttl_seconds=600, owner=_owner(2**22 + 1))
+    destination.acquire_lease(COMPANY, "sync-new", ttl_seconds=600, owner=_owner(2**22 + 2))
+    assert [r.status for r in destination.list_runs(COMPANY) if r.sync_id == "sync-dead"] == ["abandoned"]
+    destination.acquire_lease(OTHER, "sync-init", ttl_seconds=600, owner=_owner(1))
+    with pytest.raises(LeaseHeldError, match=r"run sync-init \(host .*, pid 1\) holds it since"):
+        destination.acquire_lease(OTHER, "sync-x", ttl_seconds=600, owner=_owner(2**22 + 3))
+    destination.acquire_lease(OTHER + 1, "sync-remote", ttl_seconds=600, owner=_owner(99, host="elsewhere"))
+    with pytest.raises(LeaseHeldError, match="sync-remote"):
+        destination.acquire_lease(OTHER + 1, "sync-y", ttl_seconds=600)
+
+
+def test_renewal_and_a_commit_under_a_lost_lease(destination: BigQueryDestination, spool_dir: Path) -> None:
+    """The heartbeat's renewal answers whether the lease is still ours; a commit that checks the
+    lease is refused (exit 7) and writes nothing once another run holds it."""
+    from loader.errors import LeaseError
+
+    destination.acquire_lease(COMPANY, "sync-a", ttl_seconds=0)
+    assert destination.renew_lease(COMPANY, "sync-a", ttl_seconds=600)
+    assert not destination.renew_lease(COMPANY, "sync-b", ttl_seconds=600)
+    spool = write_spool(spool_dir, "p1", COMPANY, [invoice(1)])
+    ours = commit([spool], sync_id="sync-a")
+    ours.check_lease = True
+    assert destination.commit_stream(ours).inserted == 1
+    destination.acquire_lease(COMPANY, "sync-a", ttl_seconds=0)  # expire it, then another run takes it
+    destination.acquire_lease(COMPANY, "sync-b", ttl_seconds=600)
+    late = commit([write_spool(spool_dir, "p2", COMPANY, [invoice(2)])], sync_id="sync-a")
+    late.check_lease = True
+    with pytest.raises(LeaseError, match=r"lost the run lease.*sync-b") as info:
+        destination.commit_stream(late)
+    assert info.value.exit_code == 7
+    assert set(rows(destination)) == {"1"}
+    assert destination.get_state(COMPANY, "invoices") == {"cursor": "sync-a"}
+
+
 def test_runs(destination: BigQueryDestination) -> None:
     started = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     run = RunRecord("sync-1", COMPANY, started, None, "running", {})

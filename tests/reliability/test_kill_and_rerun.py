@@ -101,11 +101,14 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(sb, config, db, tmp_p
     """12 seeded kill points over two starting states: an empty warehouse (initial sync) and a complete
     one after changes in the books (incremental sync with edits, a recreated receipt, new documents).
     Each kill starts from a fresh copy of its starting state; every third one, and the last, is
-    followed by a complete re-run that must equal the truth."""
+    followed at once (no sleep, lease TTL 10 min) by a complete re-run that must exit 0 and equal
+    the truth (correctness: compared with the sandbox's own records), with no duplicate rows."""
     sb.set_faults(latency_ms=15)
-    cfg = config(extract={"lease_ttl_seconds": 1})  # a killed run's lease expires after 1 s
+    # A 10-minute TTL: the re-runs below start at once, so they get in only because the killed
+    # run's process is known dead, never because its lease expired.
+    cfg = config(extract={"lease_ttl_seconds": 600})
     calib_db = tmp_path / "calibration.duckdb"
-    calib = config("calibration.yml", extract={"lease_ttl_seconds": 1})
+    calib = config("calibration.yml", extract={"lease_ttl_seconds": 600})
     calib.write_text(calib.read_text().replace(str(db), str(calib_db)))
 
     # Starting state A: empty. Starting state B: complete, then the books change.
@@ -138,16 +141,16 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(sb, config, db, tmp_p
         committed = _check_after_kill(db, sb, before_rows, before_states, point)
         log.append(f"{point}: committed {committed}")
         if n % 3 == 2 or n == KILL_POINTS - 1:
-            time.sleep(1.0)  # the killed run's lease expires
-            extract_ok(cfg)
+            extract_ok(cfg)  # at once: no waiting for the killed run's lease
             assert_matches_truth(db, sb)
+            assert duplicates(db) == {}, point
     print("\n".join(log))
     assert killed >= 10, log
 
 
 def test_spool_files_of_a_killed_run_are_cleaned_up_by_the_next_run(sb, config, db, tmp_path: Path) -> None:
     sb.set_faults(latency_ms=15)
-    cfg = config(extract={"lease_ttl_seconds": 1})
+    cfg = config()
     # Kill while ledger receipts are being fetched: the invoices spool is on disk by then.
     base = total_requests(sb)
     proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=tmp_path, env=subprocess_env(),
@@ -158,22 +161,99 @@ def test_spool_files_of_a_killed_run_are_cleaned_up_by_the_next_run(sb, config, 
     assert total_requests(sb) > base
     spool = tmp_path / "spool"
     assert any(spool.rglob("*.jsonl")), "the kill landed too late to leave a spool behind"
-    time.sleep(1.1)
     extract_ok(cfg)
     assert_matches_truth(db, sb)
     assert list(spool.rglob("*.jsonl")) == []
 
 
-def test_rerun_right_after_a_kill_is_refused_by_the_lease_until_it_expires(sb, config, db, tmp_path: Path) -> None:
+@pytest.mark.parametrize("route", ["GET /api/invoices", "GET /api/ledgerreceipts/{receiptId}"])
+def test_rerun_right_after_a_kill_takes_over_the_dead_runs_lease(sb, config, db, tmp_path: Path,
+                                                                 route: str) -> None:
+    """Killed while listing invoices, or while fetching ledger receipts (after commits): the killed
+    run's lease row is still there (10-minute TTL), naming a process that is gone. The re-run takes
+    it over at once, completes, equals the truth and marks the killed run abandoned in `runs`."""
     sb.set_faults(latency_ms=15)
     cfg = config(extract={"lease_ttl_seconds": 600})
-    code = _kill_at(cfg, tmp_path, sb, after_requests=6, delay=0)
+    proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=tmp_path, env=subprocess_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: proc.poll() is not None or sb.request_counts().get(route, 0) >= 1, timeout=60)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        code = proc.wait(timeout=30)
     assert code == -signal.SIGKILL
-    before = snapshot(db)
+    assert len(leases(db)) == 1, "the killed run left no lease behind: nothing was proven"
+    killed_id = runs(db)[-1][0]
     run = run_inprocess("--config", str(cfg), "extract")
+    assert run.exit_code == 0, run.output
+    assert_matches_truth(db, sb)
+    assert duplicates(db) == {}
+    statuses = {sync_id: status for sync_id, status, _e in runs(db)}
+    assert statuses[killed_id] == "abandoned", statuses
+    assert sorted(statuses.values()) == ["abandoned", "succeeded"], statuses
+    assert leases(db) == []
+
+
+def test_a_lease_held_by_a_live_process_is_refused_naming_it(sb, config, db, tmp_path: Path) -> None:
+    """A lease whose owner is a running process on this host (here pid 1) is refused even after it
+    expired: exit 7, and the message names the holding run, host, pid and since when."""
+    import json
+    import socket
+
+    from loader import lease
+
+    extract_ok(config())
+    me = lease.current_owner()
+    init = json.dumps({"host": me.host, "boot_id": me.boot_id, "pid": 1, "started": lease._process_start(1)})
+    con = _rw(db)
+    con.execute("INSERT INTO raw_procountor._loader_leases (_company_id, sync_id, expires_at, owner, acquired_at) "
+                "SELECT DISTINCT _company_id, 'other-run', TIMESTAMP '2000-01-01', ?, TIMESTAMP '1999-12-31 23:00' "
+                "FROM raw_procountor._loader_state", [init])
+    con.close()
+    before = snapshot(db)
+    run = run_inprocess("--config", str(config()), "extract")
     assert run.exit_code == 7, run.output
-    assert run.error_line.startswith("error (lease): another run of this connection is in progress"), run.stderr
+    line = run.error_line
+    assert line.startswith("error (lease): another run of this connection is in progress"), run.stderr
+    assert "other-run" in line and f"host {socket.gethostname()}, pid 1" in line, line
+    assert "since 1999-12-31 23:00:00" in line, line
     assert snapshot(db) == before
+
+
+def test_a_lease_of_another_host_blocks_until_it_expires(sb, config, db, tmp_path: Path) -> None:
+    """Across hosts nobody can see the holder's process: only the lease's expiry frees it."""
+    import json
+
+    extract_ok(config())
+    other = json.dumps({"host": "elsewhere", "boot_id": "b", "pid": 4242, "started": "1"})
+    con = _rw(db)
+    con.execute("INSERT INTO raw_procountor._loader_leases (_company_id, sync_id, expires_at, owner, acquired_at) "
+                "SELECT DISTINCT _company_id, 'remote-run', now()::TIMESTAMP + INTERVAL 1 HOUR, ?, now()::TIMESTAMP "
+                "FROM raw_procountor._loader_state", [other])
+    con.close()
+    refused = run_inprocess("--config", str(config()), "extract")
+    assert refused.exit_code == 7, refused.output
+    assert "remote-run (host elsewhere, pid 4242)" in refused.error_line, refused.stderr
+    con = _rw(db)
+    con.execute("UPDATE raw_procountor._loader_leases SET expires_at = TIMESTAMP '2000-01-01'")
+    con.close()
+    extract_ok(config())
+    assert leases(db) == []
+
+
+def _rw(db: Path):  # type: ignore[no-untyped-def]
+    """A read-write connection; inside this process it shares the running loader's database."""
+    import duckdb
+
+    return duckdb.connect(str(db))
+
+
+def _lease_rows(db: Path) -> list[tuple]:  # type: ignore[type-arg]
+    con = _rw(db)
+    try:
+        return con.execute("SELECT _company_id, sync_id, expires_at FROM raw_procountor._loader_leases").fetchall()
+    finally:
+        con.close()
 
 
 def _start_background_run(cfg: Path, cwd: Path, sb) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
@@ -232,31 +312,86 @@ def test_a_second_concurrent_run_in_the_same_process_exits_7(sb, config, db, tmp
     assert leases(db) == []
 
 
-def test_a_live_run_keeps_its_lease_past_the_ttl(sb, config, db, tmp_path: Path) -> None:
-    from loader.config import load_config
+def _paused_run(cfg, outcome: dict[str, object], resume: threading.Event,
+                paused: threading.Event) -> threading.Thread:  # type: ignore[no-untyped-def]
+    """An in-process run that stops after its first stream's commit until `resume` is set."""
     from loader.connect import api_client, destination
     from loader.extract import Extractor
 
-    sb.set_faults(latency_ms=150)  # the run lasts several seconds, well past the 1 s TTL
-    cfg_path = config(extract={"lease_ttl_seconds": 1})
-    cfg = load_config(cfg_path)
+    def echo(message: str) -> None:
+        if message.startswith("  accounts ") and not paused.is_set():
+            paused.set()
+            resume.wait(60)
 
     def first_run() -> None:
         dest = destination(cfg)
         try:
-            Extractor(cfg, api_client(cfg, cfg.connections[0]), dest).run()
+            outcome["summary"] = Extractor(cfg, api_client(cfg, cfg.connections[0]), dest, echo=echo).run()
+        except BaseException as exc:
+            outcome["error"] = exc
         finally:
             dest.close()
 
     thread = threading.Thread(target=first_run)
     thread.start()
-    assert wait_until(lambda: sb.request_counts().get("GET /api/invoices", 0) >= 1, timeout=60)
-    time.sleep(1.5)  # past the TTL, the first run still going
-    alive = thread.is_alive()
-    second = run_inprocess("--config", str(cfg_path), "extract", "--stream", "accounts")
-    thread.join(120)
-    assert alive
+    return thread
+
+
+def test_a_live_run_keeps_its_lease_past_the_ttl(sb, config, db, tmp_path: Path) -> None:
+    """The run is held still after its first commit (no race with the machine's speed) for longer
+    than its 1 s TTL: its heartbeat has moved the expiry forward, and a second run is refused."""
+    from loader.config import load_config
+
+    cfg_path = config(extract={"lease_ttl_seconds": 1})
+    cfg = load_config(cfg_path)
+    outcome: dict[str, object] = {}
+    resume, paused = threading.Event(), threading.Event()
+    thread = _paused_run(cfg, outcome, resume, paused)
+    try:
+        assert paused.wait(60)
+        (first,) = _lease_rows(db)
+        time.sleep(1.5)  # at least the TTL: without a heartbeat the lease would have expired
+        assert wait_until(lambda: _lease_rows(db)[0][2] > first[2], timeout=30), "the heartbeat never renewed"
+        second = run_inprocess("--config", str(cfg_path), "extract", "--stream", "accounts")
+    finally:
+        resume.set()
+        thread.join(120)
+    assert "error" not in outcome, outcome
     assert second.exit_code == 7, second.output
+    assert_matches_truth(db, sb)
+    assert leases(db) == []
+
+
+def test_a_commit_after_the_lease_was_taken_over_fails_with_exit_7(sb, config, db, tmp_path: Path) -> None:
+    """If another run took the lease (say this host was suspended past the TTL and a run on
+    another host went ahead), this run's next commit is refused inside its transaction: exit 7,
+    the stream is not written, and what was committed before stays."""
+    import json
+
+    from loader.config import load_config
+    from loader.errors import LeaseError
+
+    cfg = load_config(config())
+    outcome: dict[str, object] = {}
+    resume, paused = threading.Event(), threading.Event()
+    thread = _paused_run(cfg, outcome, resume, paused)
+    try:
+        assert paused.wait(60)
+        other = json.dumps({"host": "elsewhere", "boot_id": "b", "pid": 4242, "started": "1"})
+        con = _rw(db)
+        con.execute("UPDATE raw_procountor._loader_leases SET sync_id = 'intruder', owner = ?", [other])
+        con.close()
+    finally:
+        resume.set()
+        thread.join(120)
+    error = outcome.get("error")
+    assert isinstance(error, LeaseError) and error.exit_code == 7, outcome
+    assert "lost the run lease" in str(error) and "intruder (host elsewhere, pid 4242)" in str(error), error
+    states = state_rows(db)
+    assert "accounts" in states and "invoices" not in states, states
+    assert_matches_truth(db, sb, ["accounts"])
+    assert landed(db, "invoices") == {}
+    assert [lease[1] for lease in leases(db)] == ["intruder"]  # not released: it is not ours
 
 
 def test_python_dash_m_loader_cli_starts(tmp_path: Path) -> None:
