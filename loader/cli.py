@@ -1,8 +1,9 @@
 """The `procountor-loader` command line.
 
-Exit codes: 0 ok, 1 unexpected error, 2 configuration or usage error, 3 sign-in or rights,
+Exit codes: 0 ok, 1 unexpected error, 2 configuration or usage error, 3 sign-in failed,
 4 the API kept failing, 5 destination error, 6 schema drift (with --fail-on-drift),
-7 another run holds the lease, 8 dbt failed, 130 Ctrl-C, 143 SIGTERM.
+7 another run holds the lease, 8 dbt failed, 9 partial run: the API user lacks rights to some
+streams, 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -195,6 +196,7 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
     if bad:
         raise ConfigError(f"--full-refresh: unknown or unselected stream(s) {sorted(bad)}")
     summaries = []
+    unreadable: list[str] = []
     dest = destination(cfg)
     try:
         for conn in pick_connection(cfg, connection):
@@ -204,12 +206,16 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
                                   force_sweep=force_sweep, echo=_echo, progress=progress_callback())
             summary = extractor.run()
             summaries.append(summary.as_dict())
+            unreadable += [f"{conn.name}/{u['stream']} ({u['reason']})" for u in summary.unreadable]
             _echo(f"done: {sum(r.records for r in summary.streams)} records, {summary.requests} requests, "
                   f"{summary.seconds:.1f}s")
     finally:
         dest.close()
     if as_json:
         click.echo(json.dumps(summaries, indent=2, default=str))
+    from loader.check import report_unreadable
+
+    report_unreadable(unreadable, cfg.extract.on_missing_rights)
 
 
 @main.command()
@@ -217,29 +223,39 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
 @pass_ctx
 @handle_errors
 def check(ctx: Ctx, connection: str | None) -> None:
-    """Verify credentials, the company and the API user's rights."""
+    """Sign in, then probe every selected stream with one cheap request and print what it can read.
+
+    Exit 0 when every stream is readable, 9 when the API user lacks rights to some (0 with
+    extract.on_missing_rights: skip), 4 when some are not available or the API keeps failing."""
+    from datetime import date
+
+    from loader import check as probing
     from loader.connect import api_client, pick_connection
+    from loader.errors import ApiError, MissingRightsError
 
     cfg = ctx.config
+    worst: LoaderError | None = None
     for conn in pick_connection(cfg, connection):
         client = api_client(cfg, conn)
         company = client.get("/company")
         click.echo(f"{conn.name}: signed in to company {company.get('id')} "
                    f"({company.get('name')}) at {conn.base_url}")
-        problems = []
-        for spec_path in ("/coa", "/fiscalyears"):
-            try:
-                client.get(spec_path)
-            except LoaderError as exc:
-                problems.append(f"{spec_path}: {exc}")
-        rights = client.get("/users/rights", allow_404=True)
-        if rights is not None:
-            click.echo(f"  rights: {json.dumps(rights, default=str)[:300]}")
-        if problems:
-            for p in problems:
-                click.echo(f"  cannot read {p}", err=True)
-            sys.exit(3)
-        click.echo("  ok: chart of accounts and fiscal years readable")
+        probes = probing.probe_streams(client, cfg.streams.values(), date.today())
+        for line in probing.table(probes):
+            click.echo(line)
+        denied = [p.stream for p in probes if p.outcome == probing.NO_RIGHTS]
+        broken = [p.stream for p in probes if p.outcome in (probing.NOT_AVAILABLE, probing.FAILING)]
+        if denied and cfg.extract.on_missing_rights != "skip":
+            worst = MissingRightsError(f"{conn.name}: the API user may not read {len(denied)} selected "
+                                       f"stream(s): {', '.join(denied)} (see the table above)")
+        elif broken and worst is None:
+            worst = ApiError(f"{conn.name}: {len(broken)} selected stream(s) cannot be read: {', '.join(broken)}")
+        else:
+            readable = len(probes) - len(denied)
+            click.echo(f"  ok: {readable} of {len(probes)} selected streams readable"
+                       + (f"; {len(denied)} skipped for missing rights (on_missing_rights: skip)" if denied else ""))
+    if worst is not None:
+        raise worst
 
 
 @main.group()
@@ -306,7 +322,9 @@ def runs(ctx: Ctx, company_id: int | None, limit: int, as_json: bool) -> None:
         for s in r.stats.get("streams", []):
             click.echo(f"    {s['stream']:<24} {s['mode']:<11} {s['records']:>8} records  "
                        f"+{s['inserted']} ~{s['updated']} -{s['deleted']}")
-        if r.error:
+        for u in r.stats.get("unreadable") or []:
+            click.echo(f"    {u['stream']:<24} not read: {u['reason']}")
+        if r.error and r.status != "partial":
             click.echo(f"    error: {r.error}")
 
 

@@ -72,6 +72,9 @@ class ExtractConfig:
     lease_ttl_seconds: int = 120
     timeout_seconds: float = 60.0
     max_attempts: int = 8
+    # A stream the API user has no rights to (HTTP 403): "partial" lands every other stream and
+    # exits 9; "skip" does the same and exits 0 (the streams are still named on stderr and in runs).
+    on_missing_rights: str = "partial"
 
 
 @dataclass
@@ -302,6 +305,10 @@ def load_config(path: str | Path | None = None) -> Config:
         extract.rate_limit = float(extract.rate_limit)
     if (extract.rate_limit is not None and extract.rate_limit <= 0) or extract.workers < 1:
         raise ConfigError("extract.rate_limit must be > 0 and extract.workers >= 1")
+    if extract.on_missing_rights not in ("partial", "skip"):
+        raise ConfigError(f"extract.on_missing_rights must be partial or skip, not {extract.on_missing_rights!r}")
+    if extract.lease_ttl_seconds < 1:
+        raise ConfigError("extract.lease_ttl_seconds must be at least 1")
 
     streams_raw = raw.get("streams")
     streams: dict[str, StreamSelection] = {}

@@ -16,7 +16,7 @@ class ConfigError(LoaderError):
 
 
 class AuthError(LoaderError):
-    """Sign-in failed or the user lacks a right."""
+    """Sign-in failed (the token endpoint refused, or a token was refused even after renewal)."""
 
     exit_code = 3
     kind = "auth"
@@ -68,3 +68,18 @@ class InterruptedRun(LoaderError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class MissingRightsError(LoaderError):
+    """Signed in, but the API user may not read an endpoint (HTTP 403).
+
+    `extract` lands every other stream and exits with this code (a partial run), unless
+    `extract.on_missing_rights: skip`."""
+
+    exit_code = 9
+    kind = "rights"
+
+    def __init__(self, message: str, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path

@@ -27,7 +27,7 @@ from loader import lease, secrets
 from loader.client.http import ApiClient
 from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
-from loader.errors import ApiError, InterruptedRun, LeaseError, SchemaDriftError, SpoolError
+from loader.errors import ApiError, InterruptedRun, LeaseError, MissingRightsError, SchemaDriftError, SpoolError
 from loader.gdpr import Suppressor
 from loader.interrupts import Terminated, sigterm_raises
 from loader.paging import Listing, detail_records, iter_pages
@@ -65,6 +65,8 @@ class RunSummary:
     seconds: float
     retries: dict[str, int]
     error: str | None = None
+    # streams the API user may not read: [{"stream", "reason"}] (a partial run)
+    unreadable: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,6 +122,7 @@ class Extractor:
         self._deferred: list[tuple[StreamResult, StreamCommit]] = []
         self.committed: list[str] = []
         self._heartbeat: lease.Heartbeat | None = None
+        self.unreadable: dict[str, str] = {}  # stream → why it could not be read (no rights)
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -170,10 +173,12 @@ class Extractor:
             raise
         finally:
             shutil.rmtree(spool_root, ignore_errors=True)
+            status = "failed" if error else "partial" if self.unreadable else "succeeded"
+            message = secrets.redact(str(error)) if error else self._unreadable_text() or None
             summary = RunSummary(
-                self.sync_id, self.company_id, "failed" if error else "succeeded", results,
+                self.sync_id, self.company_id, status, results,
                 self.client.request_count, round(time.monotonic() - started, 3), dict(self.client.retry_counts),
-                secrets.redact(str(error)) if error else None,
+                message, [{"stream": k, "reason": v} for k, v in self.unreadable.items()],
             )
             if self._heartbeat is not None:
                 self._heartbeat.stop()
@@ -182,7 +187,8 @@ class Extractor:
                 run.status = summary.status
                 run.error = summary.error
                 run.stats = {"streams": [asdict(r) for r in results], "requests": summary.requests,
-                             "seconds": summary.seconds, "retries": summary.retries}
+                             "seconds": summary.seconds, "retries": summary.retries,
+                             "unreadable": summary.unreadable}
                 try:
                     self.dest.finish_run(run)
                     self.dest.release_lease(self.company_id, self.sync_id)
@@ -195,7 +201,9 @@ class Extractor:
         self.pool = pool
         try:
             for _name, sel in self.selection.items():
-                results.append(self._run_stream(sel, spool_root))
+                result = self._run_readable(sel, spool_root)
+                if result is not None:
+                    results.append(result)
             drift = {r.stream: r.new_fields for r in results if r.new_fields}
             if drift and self.fail_on_drift:
                 raise SchemaDriftError("new fields appeared in the API; nothing was written: " +
@@ -236,6 +244,26 @@ class Extractor:
         return local - timedelta(seconds=self.x.signpost_skew_seconds)
 
     # -- one stream ------------------------------------------------------------------------------
+    def _run_readable(self, sel: StreamSelection, spool_root: Path) -> StreamResult | None:
+        """One stream, or None when the API user may not read it (or its parent): a missing right
+        costs that stream, never the run. Nothing of it is committed, so its state stays put."""
+        name, parent = sel.spec.name, sel.spec.parent
+        if parent and parent in self.unreadable:
+            self.unreadable[name] = f"its parent stream {parent} is unreadable"
+        else:
+            try:
+                return self._run_stream(sel, spool_root)
+            except MissingRightsError as exc:
+                self.unreadable[name] = f"no rights (HTTP 403) to {exc.method} {_endpoint(exc.path)}"
+        self.echo(f"  {name:<24} not read: {self.unreadable[name]}")
+        return None
+
+    def _unreadable_text(self) -> str:
+        if not self.unreadable:
+            return ""
+        return (f"{len(self.unreadable)} stream(s) not read for missing rights: "
+                + "; ".join(f"{k} ({v})" for k, v in self.unreadable.items()))
+
     def _run_stream(self, sel: StreamSelection, spool_root: Path) -> StreamResult:
         spec = sel.spec
         t0 = time.monotonic()
@@ -773,6 +801,11 @@ def _catalog_set(name: str, paths: tuple[str, ...]) -> frozenset[str]:
 def _month_end(d: date) -> date:
     nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
     return nxt - timedelta(days=1)
+
+
+def _endpoint(path: str) -> str:
+    """The endpoint of a request path, ids folded (`/invoices/1,2,3` → `/invoices/{id}`)."""
+    return "/".join("{id}" if part[:1].isdigit() else part for part in path.split("?")[0].split("/"))
 
 
 def _id_sort(value: str) -> tuple[int, str]:

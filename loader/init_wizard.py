@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from loader.client.http import ApiClient
-from loader.errors import ApiError, AuthError
+from loader.errors import ApiError, MissingRightsError
 from loader.streams.registry import REGISTRY, StreamSpec
 
 HOSTS = {"production": "https://api.procountor.com", "test": "https://pts-api.procountor.com"}
@@ -68,7 +68,7 @@ def stream_access(client: ApiClient, specs: tuple[StreamSpec, ...] = REGISTRY) -
             continue
         try:
             answer = client.get(spec.path, params=_probe_params(spec) or None, allow_404=True)
-        except AuthError as exc:
+        except MissingRightsError as exc:
             by_name[spec.name] = StreamAccess(spec.name, NO_RIGHTS, str(exc))
             continue
         except ApiError as exc:

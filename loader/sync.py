@@ -2,7 +2,8 @@
 
 Made for schedulers (cron, Cloud Run jobs): an extract failure exits with the extract's own code
 (2 config, 3 sign-in, 4 API, 5 destination, 6 drift, 7 lease), and dbt is then not run, so the
-marts never mix a half-finished load; a dbt failure exits 8.
+marts never mix a half-finished load; a dbt failure exits 8. A partial extract (streams the API
+user may not read) still runs dbt, then exits 9 (0 with extract.on_missing_rights: skip).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
 
     dbt_target = dbt_target_for(cfg, target)  # fail on a wrong target before extracting anything
     records = requests = 0
+    unreadable: list[str] = []
     dest = destination(cfg)
     try:
         for conn in pick_connection(cfg, connection):
@@ -69,6 +71,7 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
             summary = Extractor(cfg, api_client(cfg, conn), dest, echo=echo).run()
             records += sum(s.records for s in summary.streams)
             requests += summary.requests
+            unreadable += [f"{conn.name}/{u['stream']} ({u['reason']})" for u in summary.unreadable]
     finally:
         dest.close()
     echo(f"sync: extracted {records} records with {requests} requests; running dbt build --target {dbt_target}")
@@ -79,4 +82,9 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
     duckdb_path = cfg.destination.path if cfg.destination.type == "duckdb" else None
     run_dbt(args, duckdb_path=duckdb_path, target=dbt_target, env=dbt_environment(cfg))
     echo("sync: dbt build succeeded")
+    # What landed is consistent, so dbt ran; a stream the API user may not read still makes
+    # the job partial (exit 9) unless the config skips such streams.
+    from loader.check import report_unreadable
+
+    report_unreadable(unreadable, cfg.extract.on_missing_rights)
     return SyncResult(records, requests, dbt_target)

@@ -22,7 +22,7 @@ import requests
 from loader import exact_json, secrets
 from loader.client.auth import Authenticator
 from loader.client.ratelimit import RateLimiter
-from loader.errors import ApiError, AuthError, ConfigError
+from loader.errors import ApiError, AuthError, ConfigError, MissingRightsError
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +150,8 @@ class ApiClient:
                     raise AuthError(f"{method} {path}: the API refused the access token (HTTP 401) even "
                                     "after signing in again")
                 if status == 403:
-                    raise AuthError(f"{method} {path}: the API user lacks the right to read this "
-                                    f"(HTTP 403). {self._error_text(resp)}")
+                    raise MissingRightsError(f"{method} {path}: the API user has no rights to read this "
+                                             f"(HTTP 403). {self._error_text(resp)}", method, path)
                 if status == 404 and allow_404:
                     return None
                 if status in RETRY_STATUSES:

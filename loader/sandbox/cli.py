@@ -13,6 +13,17 @@ from .config import DEFAULT_CLOCK_START, FAULT_KINDS, FaultRule, SandboxConfig
 from .server import SandboxServer
 
 
+def _parse_denied(values: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
+    denied: dict[int, tuple[str, ...]] = {}
+    for value in values:
+        company, sep, entries = value.partition(":")
+        index = int(company) if sep and company.isdigit() else 0
+        if not (sep and company.isdigit()):
+            entries = value
+        denied[index] = denied.get(index, ()) + tuple(e for e in entries.split(",") if e.strip())
+    return denied
+
+
 def _parse_rule(text: str) -> FaultRule:
     """``PATH_GLOB=FAULT[@NTH[xREPEAT]]``, e.g. ``/api/invoices/*=503@3`` (3rd matching request)."""
     try:
@@ -55,6 +66,9 @@ def sandbox() -> None:
 @click.option("--clock-start", default=DEFAULT_CLOCK_START, show_default=True, help="Naive Helsinki time.")
 @click.option("--clock-running", is_flag=True, help="Let the virtual clock follow real time.")
 @click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
+@click.option("--deny-rights", "deny_rights", multiple=True,
+              help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
+                   "or right groups (payments, bank, invoices, ledger, registers, reports); repeatable.")
 def serve(**options: Any) -> None:
     """Start the simulator and print SANDBOX_URL=... when it listens."""
     config = SandboxConfig(
@@ -68,6 +82,7 @@ def serve(**options: Any) -> None:
         fault_seed=options["fault_seed"], fault_rules=[_parse_rule(r) for r in options["fault_rules"]],
         timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
         clock_running=options["clock_running"], db_dir=options["db_dir"],
+        denied_rights=_parse_denied(options["deny_rights"]),
     )
     server = SandboxServer(config).start()
     stop = threading.Event()

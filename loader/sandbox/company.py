@@ -9,6 +9,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import rights
 from .clock import VirtualClock, fmt_ts
 from .config import SandboxConfig
 from .index_store import DocumentIndex
@@ -48,6 +49,7 @@ class Company:
         self.seed_key = (config.seed * 7919 + company_index * 104729 + 17) & 0xFFFFFFFF
         self.api_key = config.api_key_for(company_index)
         self.invoiceable_api_enabled = not config.invoiceable_api_disabled
+        self.denied_rights = rights.expand(config.denied_rights.get(company_index, ()))
         now = clock.now()
         rng = random.Random(self.seed_key)
         self.regs: Registries = build_registries(rng, company_index, config.documents, now)

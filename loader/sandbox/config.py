@@ -61,6 +61,8 @@ class SandboxConfig:
     # /products it is SALES and PURCHASE). With `type` it answers that register's groups.
     product_groups_without_type: tuple[str, ...] = ("SALES", "PURCHASE")
     product_groups_ignore_type: bool = False  # a server that answers every group whatever `type` says
+    # company index → endpoints (or right groups, see rights.py) its API user may not read: 403
+    denied_rights: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def api_key_for(self, company_index: int) -> str:
         return self.api_key if company_index == 0 else f"{self.api_key}-{company_index + 1}"

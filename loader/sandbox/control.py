@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import rights
 from .config import FaultRule
 from .params import ApiError
 
@@ -83,6 +84,15 @@ def settings(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[s
         if not company.invoiceable_api_enabled:
             app.tokens.revoke(company_index=company.index_no)
     return {"invoiceableApiEnabled": company.invoiceable_api_enabled}
+
+
+def deny_rights(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
+    company = _company(app, p)
+    try:
+        company.denied_rights = rights.expand(body.get("deny") or [])
+    except ValueError as exc:
+        raise ApiError(400, str(exc), "deny") from None
+    return {"denied": sorted(company.denied_rights)}
 
 
 def revoke(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
@@ -168,6 +178,7 @@ CONTROL_ROUTES: list[tuple[str, str, ControlHandler]] = [
     ("POST", "/control/companies/{company}/accounts/{id}/rename", rename_account),
     ("POST", "/control/companies/{company}/fields", add_field),
     ("POST", "/control/companies/{company}/settings", settings),
+    ("POST", "/control/companies/{company}/rights", deny_rights),
     ("POST", "/control/tokens/revoke", revoke),
     ("POST", "/control/tokens/expire", expire_tokens),
     ("POST", "/control/tokens/lifetime", token_lifetime),

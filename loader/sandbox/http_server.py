@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, control, oauth
+from . import api, control, oauth, rights
 from .app import SandboxApp
 from .jsonout import dumps_bytes
 from .params import ApiError, Query
@@ -217,6 +217,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if handler is None:
                 raise ApiError(404, "NOT_FOUND", None)
             company = app.companies[grant.company_index]
+            if rights.denied(company.denied_rights, sub):
+                raise ApiError(403, "FORBIDDEN: the user has no rights to this resource", None)
             headers = {k.lower(): v for k, v in self.headers.items()}
             request = api.Request(company, method, sub, Query(query_string), headers, body, params)
             return 200, dumps_bytes(handler(request)), JSON, {}

@@ -156,6 +156,12 @@ class SandboxServer:
         if not enabled:
             self._app.tokens.revoke(company_index=company_index)
 
+    def deny_rights(self, entries: Iterable[str], company_index: int = 0) -> None:
+        """The company's API user may not read these endpoints or right groups (403); [] restores."""
+        from .rights import expand
+
+        self._app.companies[company_index].denied_rights = expand(entries)
+
     def revoke_tokens(self, token: str | None = None, company_index: int | None = None) -> int:
         return self._app.tokens.revoke(token, company_index)
 

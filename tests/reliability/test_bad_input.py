@@ -266,7 +266,7 @@ CASES: list[Any] = [
     ("list-answer-not-an-object", _stub({"/api/coa": (200, ["a", "b"])}, {"accounts": {}}), 4, "api",
      "expected a JSON object"),
     ("forbidden-stream", _stub({"/api/coa": (403, {"errors": [{"status": 403, "message": "FORBIDDEN"}]})},
-                               {"accounts": {}}), 3, "auth", "lacks the right"),
+                               {"accounts": {}}), 9, "rights", "no rights (HTTP 403) to GET /coa"),
     ("client-error-on-a-list", _stub({"/api/coa": (400, {"errors": [{"status": 400, "message": "BAD_PARAM"}]})},
                                      {"accounts": {}}), 4, "api", "failed with HTTP 400"),
     pytest.param("record-without-its-key", _stub({"/api/coa": (200, {"ledgerAccounts": [{"name": "Myynti"}]})},
