@@ -95,6 +95,17 @@ def deny_rights(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dic
     return {"denied": sorted(company.denied_rights)}
 
 
+def hold(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
+    app.ops.hold(str(body["path"]))
+    return {"hold": app.ops.hold_glob}
+
+
+def release(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
+    held = app.ops.held
+    app.ops.release()
+    return {"released": held}
+
+
 def revoke(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
     index = body.get("companyIndex")
     return {"revoked": app.tokens.revoke(body.get("token"), int(index) if index is not None else None)}
@@ -182,6 +193,8 @@ CONTROL_ROUTES: list[tuple[str, str, ControlHandler]] = [
     ("POST", "/control/tokens/revoke", revoke),
     ("POST", "/control/tokens/expire", expire_tokens),
     ("POST", "/control/tokens/lifetime", token_lifetime),
+    ("POST", "/control/hold", hold),
+    ("POST", "/control/release", release),
     ("GET", "/control/faults", get_faults),
     ("POST", "/control/faults", faults),
     ("POST", "/control/faults/clear", clear_faults),

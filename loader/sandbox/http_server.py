@@ -159,6 +159,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if wait:
             headers = {"Retry-After": str(max(1, int(wait + 0.999)))} if app.ops.retry_after else {}
             raise ApiError(429, "TOO_MANY_REQUESTS", None, headers)
+        app.ops.wait_if_held(path, self.server.stopping)
         if app.ops.latency_ms:
             time.sleep(app.ops.latency_ms / 1000)
         fault = app.ops.pick_fault(method, path)

@@ -47,6 +47,12 @@ class Operations:
         self.counts: Counter[str] = Counter()
         self.raw_counts: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
+        # Held requests wait here until released: a test can stop a client mid-run for as long as
+        # it needs, instead of hoping the client is still running when it looks.
+        self.hold_glob: str | None = None
+        self.held = 0
+        self._released = threading.Event()
+        self._released.set()
 
     # ------------------------------------------------------------ counters
 
@@ -60,6 +66,29 @@ class Operations:
             self.counts.clear()
             self.raw_counts.clear()
             self.faults_served.clear()
+
+    # ------------------------------------------------------------ holds
+
+    def hold(self, glob: str) -> None:
+        """Requests whose path matches `glob` (fnmatch, e.g. "/api/businesspartners*") wait."""
+        with self._lock:
+            self.hold_glob = glob
+            self.held = 0
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self.hold_glob = None
+        self._released.set()
+
+    def wait_if_held(self, path: str, stopping: threading.Event) -> None:
+        with self._lock:
+            glob = self.hold_glob
+            if glob is None or not fnmatch.fnmatchcase(path, glob):
+                return
+            self.held += 1
+        while not self._released.wait(0.05) and not stopping.is_set():
+            pass
 
     # ------------------------------------------------------------ rate limit
 

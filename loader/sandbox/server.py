@@ -121,6 +121,17 @@ class SandboxServer:
     def reset_request_counts(self) -> None:
         self._app.ops.reset_counts()
 
+    def hold(self, path_glob: str) -> None:
+        """`/api` requests whose path matches the glob wait (unanswered) until `release()`."""
+        self._app.ops.hold(path_glob)
+
+    def held_requests(self) -> int:
+        """How many requests arrived at the hold since it was set (they wait until released)."""
+        return self._app.ops.held
+
+    def release(self) -> None:
+        self._app.ops.release()
+
     # -------------------------------------------------------------- changes
 
     def edit_invoice(self, invoice_id: int, company_index: int = 0, change_amounts: bool = True) -> dict[str, Any]:

@@ -149,15 +149,10 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(sb, config, db, tmp_p
 
 
 def test_spool_files_of_a_killed_run_are_cleaned_up_by_the_next_run(sb, config, db, tmp_path: Path) -> None:
-    sb.set_faults(latency_ms=15)
-    cfg = config()
+    cfg = config(extract={"timeout_seconds": 120})
     # Kill while ledger receipts are being fetched: the invoices spool is on disk by then.
     base = total_requests(sb)
-    proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=tmp_path, env=subprocess_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: sb.request_counts().get("GET /api/ledgerreceipts/{receiptId}", 0) >= 1, timeout=60)
-    proc.kill()
-    proc.wait()
+    assert _kill_while_held(cfg, tmp_path, sb, "/api/ledgerreceipts/*") == -signal.SIGKILL
     assert total_requests(sb) > base
     spool = tmp_path / "spool"
     assert any(spool.rglob("*.jsonl")), "the kill landed too late to leave a spool behind"
@@ -166,21 +161,29 @@ def test_spool_files_of_a_killed_run_are_cleaned_up_by_the_next_run(sb, config, 
     assert list(spool.rglob("*.jsonl")) == []
 
 
-@pytest.mark.parametrize("route", ["GET /api/invoices", "GET /api/ledgerreceipts/{receiptId}"])
-def test_rerun_right_after_a_kill_takes_over_the_dead_runs_lease(sb, config, db, tmp_path: Path,
-                                                                 route: str) -> None:
-    """Killed while listing invoices, or while fetching ledger receipts (after commits): the killed
-    run's lease row is still there (10-minute TTL), naming a process that is gone. The re-run takes
-    it over at once, completes, equals the truth and marks the killed run abandoned in `runs`."""
-    sb.set_faults(latency_ms=15)
-    cfg = config(extract={"lease_ttl_seconds": 600})
-    proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=tmp_path, env=subprocess_env(),
+def _kill_while_held(cfg: Path, cwd: Path, sb, path_glob: str) -> int:  # type: ignore[no-untyped-def]
+    """Start an extract subprocess, let the sandbox hold its first request matching `path_glob`
+    (unanswered), SIGKILL it there: a kill point that does not depend on this machine's speed."""
+    sb.hold(path_glob)
+    proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=cwd, env=subprocess_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: proc.poll() is not None or sb.request_counts().get(route, 0) >= 1, timeout=60)
+        assert wait_until(lambda: sb.held_requests() >= 1 or proc.poll() is not None, timeout=60)
         proc.send_signal(signal.SIGKILL)
     finally:
         code = proc.wait(timeout=30)
+        sb.release()
+    return code
+
+
+@pytest.mark.parametrize("path_glob", ["/api/invoices", "/api/ledgerreceipts/*"])
+def test_rerun_right_after_a_kill_takes_over_the_dead_runs_lease(sb, config, db, tmp_path: Path,
+                                                                 path_glob: str) -> None:
+    """Killed while listing invoices, or while fetching ledger receipts (after commits): the killed
+    run's lease row is still there (10-minute TTL), naming a process that is gone. The re-run takes
+    it over at once, completes, equals the truth and marks the killed run abandoned in `runs`."""
+    cfg = config(extract={"lease_ttl_seconds": 600, "timeout_seconds": 120})
+    code = _kill_while_held(cfg, tmp_path, sb, path_glob)
     assert code == -signal.SIGKILL
     assert len(leases(db)) == 1, "the killed run left no lease behind: nothing was proven"
     killed_id = runs(db)[-1][0]
@@ -256,37 +259,36 @@ def _lease_rows(db: Path) -> list[tuple]:  # type: ignore[type-arg]
         con.close()
 
 
-def _start_background_run(cfg: Path, cwd: Path, sb) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
-    base = total_requests(sb)
-    proc = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=cwd, env=subprocess_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # GET /company is answered before the lease is taken; wait for a data request after it.
-    assert wait_until(lambda: total_requests(sb) - base >= 4, timeout=60)
-    return proc
-
-
 def test_a_second_concurrent_run_in_another_process_exits_7(sb, config, db, tmp_path: Path) -> None:
-    sb.set_faults(latency_ms=60)
-    cfg = config()
-    first = _start_background_run(cfg, tmp_path, sb)
+    """The first run is held mid-run by the sandbox (its partner listing waits unanswered until the
+    test releases it), so the second starts while the first certainly runs, however fast this
+    machine is. DuckDB lets one process write the file: the second exits 7 naming the first's pid."""
+    cfg = config(extract={"timeout_seconds": 120})  # the held request must not time out
+    sb.hold("/api/businesspartners*")
+    first = subprocess.Popen(loader_argv("--config", str(cfg), "extract"), cwd=tmp_path, env=subprocess_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert wait_until(lambda: sb.held_requests() >= 1 or first.poll() is not None, timeout=60)
+        assert first.poll() is None, "the first run ended before it reached the hold"
         second = run_subprocess("--config", str(cfg), "extract", cwd=tmp_path)
     finally:
+        sb.release()
         _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert second.exit_code == 7, second.output
     assert second.error_line.startswith("error (lease):"), second.stderr
+    assert f"process {first.pid} on this host" in second.error_line, second.error_line
     assert_matches_truth(db, sb)
 
 
 def test_a_second_concurrent_run_in_the_same_process_exits_7(sb, config, db, tmp_path: Path) -> None:
-    """The lease itself works: a run sharing the DuckDB instance (same process) is refused."""
+    """The lease itself works: a run sharing the DuckDB instance (same process) is refused while
+    the first is held mid-run by the sandbox."""
     from loader.config import load_config
     from loader.connect import api_client, destination
     from loader.extract import Extractor
 
-    sb.set_faults(latency_ms=40)
-    cfg_path = config()
+    cfg_path = config(extract={"timeout_seconds": 120})
     cfg = load_config(cfg_path)
     outcome: dict[str, object] = {}
 
@@ -299,14 +301,20 @@ def test_a_second_concurrent_run_in_the_same_process_exits_7(sb, config, db, tmp
         finally:
             dest.close()
 
+    sb.hold("/api/businesspartners*")
     thread = threading.Thread(target=first_run)
     thread.start()
-    assert wait_until(lambda: sb.request_counts().get("GET /api/invoices", 0) >= 1, timeout=60)
-    second = run_inprocess("--config", str(cfg_path), "extract")
-    thread.join(120)
+    try:
+        assert wait_until(lambda: sb.held_requests() >= 1 or not thread.is_alive(), timeout=60)
+        assert thread.is_alive(), outcome
+        second = run_inprocess("--config", str(cfg_path), "extract")
+    finally:
+        sb.release()
+        thread.join(120)
     assert "error" not in outcome, outcome
     assert second.exit_code == 7, second.output
     assert second.error_line.startswith("error (lease): another run of this connection is in progress")
+    assert "(host " in second.error_line and "holds it since" in second.error_line, second.error_line
     assert [status for _id, status, _e in runs(db)] == ["succeeded"]  # the refused run left no trace
     assert_matches_truth(db, sb)
     assert leases(db) == []
