@@ -336,7 +336,7 @@ class BigQueryDestination(Destination):
             holder = self._lease_holder(commit.company_id)
             raise LeaseError(
                 f"this run lost the run lease of company {commit.company_id} "
-                f"({describe_holder(*holder) if holder else 'nobody holds it'}); stream {stream} was not committed"
+                f"({describe_holder(*holder[:4]) if holder else 'nobody holds it'}); stream {stream} was not committed"
             ) from None
         # Only after the transaction committed: a failed commit keeps staging for the retry.
         with _bigquery_errors(f"dropping staging table {staging}"):
