@@ -19,6 +19,8 @@ from typing import Any, Protocol
 import requests
 
 from loader import secrets
+from loader.client import retry
+from loader.client.retry import Transient
 from loader.errors import AuthError
 
 INVOICEABLE_HINT = (
@@ -149,20 +151,6 @@ class LostTokenAnswer(AuthError):
             "again with `procountor-loader auth login`, then run again; what this run committed stays.")
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when no byte of the request can have reached the server (the connection was never made)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
-        from urllib3.exceptions import MaxRetryError, NewConnectionError
-
-        cause = exc.args[0] if exc.args else None
-        if isinstance(cause, MaxRetryError):
-            cause = cause.reason
-        return isinstance(cause, NewConnectionError)
-    return False
-
-
 def _has_token(resp: requests.Response) -> bool:
     try:
         body = resp.json()
@@ -196,49 +184,45 @@ class Authenticator:
                 self._token = None
 
     def _post(self, form: dict[str, str]) -> dict[str, Any]:
-        """The token call. The endpoint fails transiently like any other (429, 5xx, resets, a body
-        cut off): a client-credentials grant is simply sent again. A refresh-token or
-        authorization-code grant is single-use: once the server may have read it, it is never sent
-        again (the server may have rotated or spent it; replaying a refresh token can revoke the
-        whole sign-in). Only failures that prove the server never read it (no connection made, or
-        429) are retried for those; anything else raises LostTokenAnswer."""
+        """The token call, under the one retry policy (loader.client.retry). The endpoint fails
+        transiently like any other (429, 5xx, resets, a body cut off). A client-credentials grant is
+        simply sent again. A refresh-token or authorization-code grant is single-use: once the server
+        may have read it, it is never sent again (the server may have rotated or spent it; replaying
+        a refresh token can revoke the whole sign-in), so only a try that provably never reached the
+        server is repeated, and any other lost answer raises LostTokenAnswer."""
         grant = form.get("grant_type", "")
         replayable = grant == "client_credentials"
-        resp = None
-        for attempt in range(1, TOKEN_ATTEMPTS + 1):
-            last = attempt == TOKEN_ATTEMPTS
+
+        def attempt() -> requests.Response:
             try:
                 resp = requests.post(self.token_url, data=form, timeout=self.timeout,
                                      headers={"Accept": "application/json"})
+            except retry.TRANSPORT_ERRORS as exc:
+                raise retry.from_transport_error(exc) from None
             except requests.RequestException as exc:
-                reason = f"{type(exc).__name__}: {secrets.redact(str(exc))[:200]}"
-                if not replayable and not _never_sent(exc):
-                    raise LostTokenAnswer(grant, reason) from None
-                if last:
-                    raise AuthError(f"cannot reach the token endpoint {self.token_url}: {reason}") from None
-                time.sleep(min(8.0, 0.25 * 2 ** attempt))
-                continue
-            if resp.status_code in (429, 500, 502, 503, 504) and not last:
-                if resp.status_code != 429 and not replayable:
-                    raise LostTokenAnswer(grant, f"HTTP {resp.status_code}")
-                retry_after = resp.headers.get("Retry-After", "")
-                time.sleep(float(retry_after) if retry_after.isdigit() else min(8.0, 0.25 * 2 ** attempt))
-                continue
-            if resp.status_code == 200 and replayable and not _has_token(resp) and not last:
-                time.sleep(min(8.0, 0.25 * 2 ** attempt))  # a body cut off or garbled: ask again
-                continue
-            break
-        assert resp is not None
+                raise Transient(f"{type(exc).__name__}: {secrets.redact(str(exc))[:200]}") from None
+            if resp.status_code in retry.RETRY_STATUSES:
+                # A 429 is a refusal before the grant is read; a 5xx may come after it was used.
+                raise Transient(f"HTTP {resp.status_code}", wait=retry.retry_after(resp),
+                                sent=resp.status_code != 429, response=resp)
+            if resp.status_code == 200 and not _has_token(resp):
+                raise Transient("an answer without a readable access_token", response=resp)
+            return resp
+
+        try:
+            resp = retry.run(attempt, max_attempts=TOKEN_ATTEMPTS, max_backoff=8.0, replayable=replayable)
+        except Transient as exc:
+            if not replayable and exc.sent:
+                raise LostTokenAnswer(grant, exc.reason) from None
+            if exc.response is not None and exc.response.status_code != 200:
+                raise _token_error(exc.response, grant) from None
+            if exc.response is not None:
+                raise AuthError("the token endpoint answered without an access_token") from None
+            raise AuthError(f"cannot reach the token endpoint {self.token_url}: {exc.reason}") from None
         if resp.status_code != 200:
             raise _token_error(resp, grant)
-        try:
-            body = resp.json()
-            token = body["access_token"]
-        except (ValueError, KeyError, TypeError):
-            if not replayable:
-                raise LostTokenAnswer(grant, "an answer without a readable access_token") from None
-            raise AuthError("the token endpoint answered without an access_token") from None
-        secrets.register(token, body.get("refresh_token"))
+        body = resp.json()
+        secrets.register(body["access_token"], body.get("refresh_token"))
         return body
 
     def _make_token(self, body: dict[str, Any]) -> Token:

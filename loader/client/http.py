@@ -1,16 +1,15 @@
 """The API client: bearer auth, one shared rate limiter, retries, and the server's clock.
 
-Retried: 429 (honouring Retry-After), 5xx, timeouts, connection resets, and bodies that are cut
-off or are not JSON. A 401 renews the token once. Everything else fails with a clear ApiError.
+Retried (loader.client.retry, the one policy for every HTTP call): 429 (honouring Retry-After, and
+holding back every worker), 5xx, timeouts, connection resets, and bodies that are cut off or are not
+JSON. A 401 renews the token once within the same try. Everything else fails with a clear ApiError.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import re
 import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,13 +19,14 @@ from urllib.parse import urlsplit
 import requests
 
 from loader import exact_json, secrets
+from loader.client import retry
 from loader.client.auth import Authenticator
 from loader.client.ratelimit import RateLimiter
+from loader.client.retry import Transient
 from loader.errors import ApiError, AuthError, ConfigError, MissingRightsError
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # reference.md §1: `{host}/api` (unpinned), `{host}/vYYMM/api` (a numbered quarterly version,
 # supported about nine months), `{host}/latest/api` (monthly), `{host}/supported/api` (moves to the
@@ -122,29 +122,44 @@ class ApiClient:
         body: dict[str, Any] | None = None,
         allow_404: bool = False,
     ) -> Any:
-        url = self.base_url + path
-        refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
+        def attempt() -> Any:
+            try:
+                return self._attempt(method, path, params, body, allow_404)
+            except Transient as exc:
+                with self._lock:
+                    self.retry_counts[exc.reason] += 1
+                raise
+
+        def on_retry(exc: Transient, delay: float) -> None:
+            if exc.response is not None and exc.response.status_code == 429:
+                self.limiter.pause(delay)  # the limit is the client's: every worker waits
+
+        try:
+            return retry.run(attempt, max_attempts=self.max_attempts, max_backoff=self.max_backoff,
+                             on_retry=on_retry)
+        except Transient as exc:
+            raise ApiError(f"{method} {path}: gave up after {self.max_attempts} attempts "
+                           f"(last: {exc.reason})") from None
+
+    def _attempt(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+                 allow_404: bool) -> Any:
+        """One try (two requests when a 401 makes us sign in again). Raises Transient to retry."""
+        data = exact_json.dumps(body).encode() if body is not None else None
+        for renewed in (False, True):
             self.limiter.acquire()
             token = self.auth.access_token()
             headers = {"Authorization": f"Bearer {token}"}
-            data = None
-            if body is not None:
+            if data is not None:
                 headers["Content-Type"] = "application/json"
-                data = exact_json.dumps(body).encode()
             with self._lock:
                 self.request_count += 1
             try:
-                resp = self._session().request(method, url, params=params, data=data, headers=headers,
-                                               timeout=self.timeout)
+                resp = self._session().request(method, self.base_url + path, params=params, data=data,
+                                               headers=headers, timeout=self.timeout)
                 self._note_date(resp)
                 status = resp.status_code
-                if status == 401 and not refreshed:
-                    refreshed = True
+                if status == 401 and not renewed:
                     self.auth.invalidate(token)
-                    attempt -= 1
                     continue
                 if status == 401:
                     raise AuthError(f"{method} {path}: the API refused the access token (HTTP 401) even "
@@ -154,49 +169,18 @@ class ApiClient:
                                              f"(HTTP 403). {self._error_text(resp)}", method, path)
                 if status == 404 and allow_404:
                     return None
-                if status in RETRY_STATUSES:
-                    reason = f"HTTP {status}"
-                    wait = self._retry_after(resp) if status == 429 else None
-                    if status == 429:
-                        self.limiter.pause(wait if wait is not None else self._backoff(attempt))
-                    self._retry_or_raise(method, path, attempt, reason, wait)
-                    continue
+                if status in retry.RETRY_STATUSES:
+                    raise Transient(f"HTTP {status}", wait=retry.retry_after(resp) if status == 429 else None,
+                                    response=resp)
                 if status >= 400:
                     raise ApiError(f"{method} {path} failed with HTTP {status}: {self._error_text(resp)}")
                 try:
                     return exact_json.loads_wire(resp.content)
                 except ValueError:
-                    self._retry_or_raise(method, path, attempt, "a body that is not valid JSON", None)
-                    continue
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
-                self._retry_or_raise(method, path, attempt, type(exc).__name__, None)
-
-    def _retry_or_raise(self, method: str, path: str, attempt: int, reason: str, wait: float | None) -> None:
-        with self._lock:
-            self.retry_counts[reason] += 1
-        if attempt >= self.max_attempts:
-            raise ApiError(f"{method} {path}: gave up after {attempt} attempts (last: {reason})")
-        delay = wait if wait is not None else self._backoff(attempt)
-        log.info("retrying %s %s in %.1fs after %s (attempt %d)", method, path, delay, reason, attempt)
-        time.sleep(delay)
-
-    def _backoff(self, attempt: int) -> float:
-        return min(self.max_backoff, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-
-    @staticmethod
-    def _retry_after(resp: requests.Response) -> float | None:
-        value = resp.headers.get("Retry-After")
-        if not value:
-            return None
-        try:
-            return max(0.0, min(float(value), 300.0))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(value)
-                return max(0.0, min((when - datetime.now(UTC)).total_seconds(), 300.0))
-            except (TypeError, ValueError):
-                return None
+                    raise Transient("a body that is not valid JSON", response=resp) from None
+            except retry.TRANSPORT_ERRORS as exc:
+                raise retry.from_transport_error(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _note_date(self, resp: requests.Response) -> None:
         value = resp.headers.get("Date")
