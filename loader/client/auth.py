@@ -210,7 +210,8 @@ class Authenticator:
             return resp
 
         try:
-            resp = retry.run(attempt, max_attempts=TOKEN_ATTEMPTS, max_backoff=8.0, replayable=replayable)
+            resp = retry.run(attempt, max_attempts=TOKEN_ATTEMPTS, max_backoff=8.0, replayable=replayable,
+                             what=f"the {grant} grant")
         except Transient as exc:
             if not replayable and exc.sent:
                 raise LostTokenAnswer(grant, exc.reason) from None

@@ -136,7 +136,7 @@ class ApiClient:
 
         try:
             return retry.run(attempt, max_attempts=self.max_attempts, max_backoff=self.max_backoff,
-                             on_retry=on_retry)
+                             on_retry=on_retry, what=f"{method} {path}", logger=log)
         except Transient as exc:
             raise ApiError(f"{method} {path}: gave up after {self.max_attempts} attempts "
                            f"(last: {exc.reason})") from None

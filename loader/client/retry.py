@@ -68,10 +68,12 @@ def from_transport_error(exc: BaseException) -> Transient:
 
 def run(attempt: Callable[[], T], *, max_attempts: int, max_backoff: float, replayable: bool = True,
         on_retry: Callable[[Transient, float], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep) -> T:
+        sleep: Callable[[float], None] = time.sleep, what: str = "request",
+        logger: logging.Logger = log) -> T:
     """Call `attempt` until it returns, raises something other than a retryable `Transient`, or
     `max_attempts` tries were made; then the last `Transient` propagates. `on_retry(exc, delay)`
-    runs before each wait (logging, counters, holding back other threads)."""
+    runs before each wait (counters, holding back other threads); each retry is logged at INFO on
+    `logger` (the caller's, so logs say which client retried `what`)."""
     backoff = wait_random_exponential(multiplier=0.25, max=max_backoff)
 
     def retryable(exc: BaseException) -> bool:
@@ -87,7 +89,7 @@ def run(attempt: Callable[[], T], *, max_attempts: int, max_backoff: float, repl
         exc = state.outcome.exception() if state.outcome else None
         delay = state.next_action.sleep if state.next_action else 0.0
         if isinstance(exc, Transient):
-            log.info("retrying in %.1fs after %s (attempt %d)", delay, exc.reason, state.attempt_number)
+            logger.info("retrying %s in %.1fs after %s (attempt %d)", what, delay, exc.reason, state.attempt_number)
             if on_retry is not None:
                 on_retry(exc, delay)
 

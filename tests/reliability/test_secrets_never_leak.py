@@ -103,6 +103,10 @@ def test_secrets_never_leak(sb, db, tmp_path: Path) -> None:
     sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": "500", "nth": 1, "repeat": 1}])
     cli("extract token endpoint failing", "--config", str(oauth_cfg), "extract")
     sb.clear_faults()
+    # The refresh grant's answer was lost, so the loader discarded the token rather than replay it:
+    # sign in again, as its message says.
+    assert not token_file.exists()
+    write_token_file(token_file, _sign_in_with_procountor(sb, codes))
     wrong = write_config(tmp_path / "wrong.yml", sb, db, connection={"client_secret": creds["client_secret"] + "x"})
     cli("extract wrong secret", "--config", str(wrong), "extract")
     sb.set_invoiceable_api(False)
