@@ -91,3 +91,13 @@
     {%- endfor -%}
     round({{ ns.expr }} / {{ 10 ** divide_by_power_of_ten }}, 2, 'ROUND_HALF_AWAY_FROM_ZERO')
 {%- endmacro %}
+
+{#- +1 for classes whose normal balance is a debit (assets, expenses, financial items, appropriations, taxes),
+    -1 for credit-normal classes (revenue, equity, accumulated appropriations, provisions, liabilities),
+    null when the account maps to no line. The classes are those of seeds/procountor_statement_lines.csv. -#}
+{% macro natural_sign(account_class) -%}
+    case
+        when {{ account_class }} in ('asset', 'expense', 'financial', 'appropriations', 'tax') then 1
+        when {{ account_class }} is not null then -1
+    end
+{%- endmacro %}

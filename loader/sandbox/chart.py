@@ -64,7 +64,8 @@ ACCOUNTS: tuple[Account, ...] = tuple(
         ("8000", "ICT-kulut", "ICT expenses", None, True),
         ("9160", "Korkotuotot", "Interest income", "Ränteintäkter", True),
         ("9440", "Korkokulut", "Interest expenses", "Räntekostnader", True),
-        ("9800", "Tuloverot", "Income taxes", "Inkomstskatter", True),
+        ("9800", "Poistoeron muutos", "Change in depreciation difference", "Förändring av avskrivningsdifferens", True),
+        ("9900", "Tuloverot", "Income taxes", "Inkomstskatter", True),
     )
 )
 
@@ -88,8 +89,9 @@ INCOME_STATEMENT: tuple[ReportLine, ...] = (
     ReportLine(70, "Liikevoitto (-tappio)", sums=(10, 20, 30, 40, 50, 60)),
     ReportLine(80, "Rahoitustuotot ja -kulut", 9000, 9699),
     ReportLine(90, "Voitto (tappio) ennen tilinpäätössiirtoja ja veroja", sums=(70, 80)),
-    ReportLine(100, "Tilinpäätössiirrot", 9700, 9799),
-    ReportLine(110, "Tuloverot", 9800, 9999),
+    # 98xx is poistoeron muutos (an appropriation) in common Finnish charts, so taxes start at 9900
+    ReportLine(100, "Tilinpäätössiirrot", 9700, 9899),
+    ReportLine(110, "Tuloverot", 9900, 9999),
     ReportLine(120, "Tilikauden voitto (tappio)", sums=(90, 100, 110)),
 )
 
@@ -106,6 +108,7 @@ BALANCE_SHEET: tuple[ReportLine, ...] = (
     ReportLine(90, "Muut rahastot", 2050, 2249),
     ReportLine(100, "Edellisten tilikausien voitto (tappio)", 2250, 2399),
     ReportLine(110, "Tilikauden voitto (tappio)"),
+    ReportLine(115, "OMA PÄÄOMA YHTEENSÄ", sums=(80, 90, 100, 110)),
     ReportLine(120, "Tilinpäätössiirtojen kertymä", 2400, 2499),
     ReportLine(130, "Pakolliset varaukset", 2500, 2599),
     ReportLine(140, "Pitkäaikainen vieras pääoma", 2600, 2699),

@@ -27,11 +27,8 @@ final as (
         account_lines.report_type,
         account_lines.report_type = 'BALANCE_SHEET' as is_balance_sheet_account,
         account_lines.account_class,
-        case
-            when account_lines.account_class in ('asset', 'expense', 'financial', 'appropriations', 'tax')
-                then 'debit'
-            else 'credit'
-        end as normal_side,
+        case {{ natural_sign('account_lines.account_class') }} when 1 then 'debit' when -1 then 'credit' end
+            as normal_side,
         account_lines.line_order as report_line_order,
         account_lines.line_name as report_line_name,
         account_lines.line_name_en as report_line_name_en,

@@ -16,7 +16,8 @@
 {#- One row per ledger receipt transaction of a valid receipt, plus one derived row per implied VAT
     amount (docs/architecture.md, "Accounting conventions") and, for purchase lines with
     vatDeductionPercent < 100, one derived row with the non-deductible VAT on the line's own account. Amounts are debit-positive in the company
-    currency; `amount_natural` is positive on the account's normal side. -#}
+    currency; `amount_natural` is positive on the account's normal side (from the class of its
+    statutory line in the seeds, macro natural_sign). -#}
 
 with
 
@@ -65,6 +66,18 @@ transactions as (
 fiscal_periods as (
 
     select * from {{ ref('dim_fiscal_periods') }}
+
+),
+
+report_line_ranges as (
+
+    select * from {{ ref('procountor_account_report_lines') }}
+
+),
+
+statement_lines as (
+
+    select * from {{ ref('procountor_statement_lines') }}
 
 ),
 
@@ -220,6 +233,39 @@ all_lines as (
 
 ),
 
+line_accounts as (
+
+    select distinct
+        company_id,
+        account_code
+    from all_lines
+
+),
+
+natural_signs as (
+
+    -- the account's normal side from its statutory line's class in the seed (a company's own ranges
+    -- win over the defaults), not from hard-coded account ranges
+    select
+        line_accounts.company_id,
+        line_accounts.account_code,
+        {{ natural_sign('statement_lines.account_class') }} as natural_sign,
+        row_number() over (
+            partition by line_accounts.company_id, line_accounts.account_code
+            order by case when report_line_ranges.company_id is not null then 0 else 1 end, report_line_ranges.account_from desc
+        ) as mapping_rank
+    from line_accounts
+    inner join report_line_ranges
+        on
+            {{ safe_to_int('line_accounts.account_code') }} between report_line_ranges.account_from and report_line_ranges.account_to
+            and (report_line_ranges.company_id is null or report_line_ranges.company_id = line_accounts.company_id)
+    inner join statement_lines
+        on
+            report_line_ranges.report_type = statement_lines.report_type
+            and report_line_ranges.line_order = statement_lines.line_order
+
+),
+
 joined as (
 
     select
@@ -239,6 +285,7 @@ joined as (
         all_lines.account_code,
         {{ safe_to_int('all_lines.account_code') }} as account_number,
         all_lines.amount as amount_debit_positive,
+        cast(all_lines.amount * natural_signs.natural_sign as {{ type_money() }}) as amount_natural,
         case when all_lines.amount > 0 then all_lines.amount else cast(0 as {{ type_money() }}) end as debit_amount,
         case when all_lines.amount < 0 then -all_lines.amount else cast(0 as {{ type_money() }}) end as credit_amount,
         all_lines.vat_percent,
@@ -273,6 +320,11 @@ joined as (
         on
             valid_receipts.company_id = fiscal_periods.company_id
             and {{ month_start('valid_receipts.receipt_date') }} = fiscal_periods.period_start_date
+    left join natural_signs
+        on
+            all_lines.company_id = natural_signs.company_id
+            and all_lines.account_code = natural_signs.account_code
+            and natural_signs.mapping_rank = 1
 
 ),
 
@@ -290,11 +342,7 @@ final as (
         account_code,
         account_number,
         amount_debit_positive,
-        -- natural sign: positive on the account's normal side (debit for 1xxx and 4xxx-9xxx)
-        case
-            when account_number >= 2000 and account_number < 4000 then -amount_debit_positive
-            else amount_debit_positive
-        end as amount_natural,
+        amount_natural,
         debit_amount,
         credit_amount,
         vat_percent,

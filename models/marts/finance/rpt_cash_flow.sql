@@ -3,7 +3,11 @@
     movement of every non-cash balance-sheet account into a cash effect (-movement), grouped by the
     classification seed (operating / investing / financing; 'cash' accounts are the cash position).
     The depreciation add-back is reversed on the first investing line, so investing shows gross
-    investments. Net cash flow = change in cash, every month (tested). -#}
+    investments. The opening receipt (RECEIPT_FOR_OPENING_ACCOUNTS) is the starting position, not a
+    flow: its lines are left out of the flows and its cash lines join the opening cash. Gains and
+    losses on disposals of non-current assets (result lines on receipts that credit an investing
+    account, depreciation excepted) are non-cash in operating and part of the disposal proceeds in
+    investing (DECISIONLOG "Cash flow"). Net cash flow = change in cash, every month (tested). -#}
 
 with
 
@@ -31,14 +35,33 @@ fiscal_periods as (
 
 ),
 
+ledger as (
+
+    select * from {{ ref('fct_general_ledger') }}
+
+),
+
+opening_entries as (
+
+    select
+        company_id,
+        account_code,
+        accounting_month as period_start_date,
+        sum(amount_debit_positive) as opening_movement
+    from ledger
+    where is_opening_entry
+    group by 1, 2, 3
+
+),
+
 classified as (
 
     select
         balances.company_id,
         balances.account_code,
         balances.period_start_date,
-        balances.movement,
-        balances.opening_balance,
+        balances.movement - coalesce(opening_entries.opening_movement, 0) as movement,
+        balances.opening_balance + coalesce(opening_entries.opening_movement, 0) as opening_balance,
         balances.closing_balance,
         balances.report_type,
         account_lines.line_order as report_line_order,
@@ -59,6 +82,11 @@ classified as (
         on
             balances.company_id = account_lines.company_id
             and balances.account_code = account_lines.account_code
+    left join opening_entries
+        on
+            balances.company_id = opening_entries.company_id
+            and balances.account_code = opening_entries.account_code
+            and balances.period_start_date = opening_entries.period_start_date
 
 ),
 
@@ -78,6 +106,74 @@ depreciation as (
     from chosen
     where report_type = 'INCOME_STATEMENT' and report_line_order = 50
     group by 1, 2
+
+),
+
+account_sections as (
+
+    select distinct
+        company_id,
+        account_code,
+        report_type,
+        report_line_order,
+        cash_flow_section
+    from chosen
+
+),
+
+disposal_receipts as (
+
+    -- receipts that take (part of) a non-current asset off the books
+    select distinct
+        ledger.company_id,
+        ledger.receipt_id
+    from ledger
+    inner join account_sections
+        on
+            ledger.company_id = account_sections.company_id
+            and ledger.account_code = account_sections.account_code
+    where
+        account_sections.cash_flow_section = 'investing'
+        and ledger.amount_debit_positive < 0
+        and not ledger.is_opening_entry
+
+),
+
+disposals as (
+
+    -- per month: the book value taken off (investing accounts, debit-positive) and the gain (-) or
+    -- loss (+) booked in the result on the same receipts; depreciation stays with its add-back
+    select
+        ledger.company_id,
+        ledger.accounting_month as period_start_date,
+        sum(
+            case when account_sections.cash_flow_section = 'investing' then ledger.amount_debit_positive else 0 end
+        ) as asset_movement,
+        sum(
+            case
+                when account_sections.report_type = 'INCOME_STATEMENT' and account_sections.report_line_order != 50
+                    then ledger.amount_debit_positive
+                else 0
+            end
+        ) as result_movement
+    from ledger
+    inner join disposal_receipts
+        on
+            ledger.company_id = disposal_receipts.company_id
+            and ledger.receipt_id = disposal_receipts.receipt_id
+    inner join account_sections
+        on
+            ledger.company_id = account_sections.company_id
+            and ledger.account_code = account_sections.account_code
+    group by 1, 2
+    having
+        sum(
+            case
+                when account_sections.report_type = 'INCOME_STATEMENT' and account_sections.report_line_order != 50
+                    then ledger.amount_debit_positive
+                else 0
+            end
+        ) != 0
 
 ),
 
@@ -132,6 +228,46 @@ addback_lines as (
 
 ),
 
+disposal_lines as (
+
+    -- the gain leaves operating (non-cash) and, with the book value, makes the disposal proceeds
+    select
+        company_id,
+        period_start_date,
+        'operating' as cash_flow_section,
+        16 as cash_flow_line_order,
+        'Pysyvien vastaavien luovutusvoitot ja -tappiot' as cash_flow_line,
+        'Gains and losses on disposals of non-current assets' as cash_flow_line_en,
+        result_movement as amount
+    from disposals
+
+    union all
+
+    select
+        disposals.company_id,
+        disposals.period_start_date,
+        'investing' as cash_flow_section,
+        first_investing_line.cash_flow_line_order,
+        'Investoinnit pysyviin vastaaviin' as cash_flow_line,
+        'Investments in non-current assets' as cash_flow_line_en,
+        disposals.asset_movement as amount
+    from disposals
+    cross join first_investing_line
+
+    union all
+
+    select
+        company_id,
+        period_start_date,
+        'investing' as cash_flow_section,
+        55 as cash_flow_line_order,
+        'Pysyvien vastaavien luovutustulot' as cash_flow_line,
+        'Proceeds from disposals of non-current assets' as cash_flow_line_en,
+        -asset_movement - result_movement as amount
+    from disposals
+
+),
+
 cash as (
 
     select
@@ -159,6 +295,8 @@ lines as (
         select * from movement_lines
         union all
         select * from addback_lines
+        union all
+        select * from disposal_lines
     ) as all_lines
     group by 1, 2, 3, 4, 5, 6
 
