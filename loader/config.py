@@ -60,7 +60,7 @@ class ExtractConfig:
     # server pts-api (90/min published), 55 elsewhere (client.http.default_rate_limit)
     rate_limit: float | None = None
     workers: int = 4
-    overlap_minutes: int = 15
+    overlap_minutes: int = 75  # >= 60: the autumn clock change repeats an hour of Helsinki stamps
     window_lookback_days: int = 60
     start_date: str = "2000-01-01"
     api_timezone: str = "Europe/Helsinki"
@@ -309,6 +309,9 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"extract.on_missing_rights must be partial or skip, not {extract.on_missing_rights!r}")
     if extract.lease_ttl_seconds < 1:
         raise ConfigError("extract.lease_ttl_seconds must be at least 1")
+    if extract.overlap_minutes < 60:
+        raise ConfigError("extract.overlap_minutes must be at least 60: a server writing Helsinki time repeats "
+                          "an hour of version stamps at the autumn clock change")
 
     streams_raw = raw.get("streams")
     streams: dict[str, StreamSelection] = {}

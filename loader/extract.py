@@ -2,9 +2,11 @@
 
 Per stream: work out the window from the stored state, list the records (every visibility
 variant), fetch details in batches of 200 on a bounded worker pool, project them to the selected
-fields into a spool file, sweep for vanished ids, and commit rows + tombstones + new state in one
-destination transaction. The state only ever moves to the run's signpost (the server's clock when
-the run started, less a skew), so a change made during a run is read again by the next one.
+fields into a spool file, sweep for vanished ids (only after a listing proven complete), and
+commit rows + tombstones + new state in one destination transaction. Version windows start at a
+bookmark taken from the data (loader/bookmarks.py), never from a clock, so the server's undocumented
+time zone cannot make a window miss changes; the run's signpost (the server's clock) only dates
+the date-windowed streams.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loader import lease, secrets
+from loader import bookmarks, lease, secrets
 from loader.client.http import ApiClient
 from loader.config import Config, StreamSelection, selection_trie
 from loader.destinations.base import Destination, LeaseHeldError, RunRecord, StreamCommit
@@ -53,6 +55,8 @@ class StreamResult:
     window: str = ""
     # Why deletions were not inferred this run ("" when they were, or when none were looked for).
     tombstones_skipped: str = ""
+    # The newest `version` seen minus the server's clock in UTC (+120/+180: Helsinki stamps, 0: UTC).
+    version_offset_minutes: int | None = None
 
 
 @dataclass
@@ -79,6 +83,7 @@ class _Context:
     changed_ids: dict[str, set[str]] = field(default_factory=dict)
     full: dict[str, bool] = field(default_factory=dict)
     currency_days: set[tuple[str, str]] = field(default_factory=set)
+    bookmarks: dict[str, str] = field(default_factory=dict)  # this run's new bookmark per stream
     company_currency: str = "EUR"
 
 
@@ -347,15 +352,15 @@ class Extractor:
         window_start: datetime | None = None
         sweep = False
         if spec.replication == "incremental" and spec.version_params:
-            if not full:
-                cursor = datetime.strptime(state["cursor"], TS_FORMAT)  # type: ignore[index]
-                window_start = cursor - timedelta(minutes=self.x.overlap_minutes)
+            start = None if full else bookmarks.window_start(state, timedelta(minutes=self.x.overlap_minutes))
+            if start is not None:
+                window_start = start
                 sweep = spec.sweep != "none" and (spec.sweep == "full" or self._sweep_due(state))
                 if not sweep:
-                    params[spec.version_params[0]] = window_start.strftime(TS_FORMAT)
-                    params[spec.version_params[1]] = self.signpost.strftime(TS_FORMAT)
-                result.window = f"{window_start.strftime(TS_FORMAT)} .. {self.signpost.strftime(TS_FORMAT)}"
-            new_state["cursor"] = self.signpost.strftime(TS_FORMAT)
+                    # No versionEndDate: an end taken from a clock could fall before the start or
+                    # before the newest change when the server's zone is not the one we guessed.
+                    params[spec.version_params[0]] = bookmarks.fmt(window_start)
+                result.window = f"{bookmarks.fmt(window_start)} .. (open)"
         elif spec.replication == "windowed" and spec.date_params:
             start = date.fromisoformat(self.x.start_date)
             if not full and state and state.get("cursor"):
@@ -372,6 +377,7 @@ class Extractor:
         skip_before = window_start.strftime(TS_FORMAT) if (sweep and window_start is not None) else None
         listed: set[str] = set()
         reports: list[Listing] = []
+        listing_started = time.monotonic()
         for variant in self._variants(sel):
             query = {**params, **variant}
             parts, expected = self._partitions(spec, query)
@@ -385,6 +391,9 @@ class Extractor:
             if self.dry_run:
                 break
 
+        if spec.replication == "incremental" and spec.version_params:
+            newest = max((r.newest for r in reports if r.newest), default=None)
+            self._bookmark(spec.name, state, new_state, result, newest, time.monotonic() - listing_started)
         deleted: list[str] = []
         gaps = [r.reason for r in reports if not r.complete]
         if live is not None:
@@ -398,6 +407,35 @@ class Extractor:
         if spec.sweep == "linked" and not full and not self.dry_run:
             deleted = sorted(set(deleted) | set(self._linked_sweep(spec, writer)))
         return deleted
+
+    def _bookmark(self, stream: str, state: dict[str, Any] | None, new_state: dict[str, Any],
+                  result: StreamResult, newest: str | None, listing_seconds: float) -> None:
+        """The next window's start from the newest stamp seen (see loader/bookmarks.py)."""
+        mark = bookmarks.next_bookmark(state, newest, listing_seconds)
+        if mark is not None:
+            new_state["cursor"], new_state["cursor_source"] = mark, bookmarks.SOURCE
+            self.ctx.bookmarks[stream] = mark
+        offset = bookmarks.observed_offset_minutes(newest, self.client.server_time)
+        if offset is None:
+            return
+        result.version_offset_minutes = offset
+        new_state["version_offset_minutes"] = offset
+        most = max(offset, int((state or {}).get("version_offset_max_minutes", offset)))
+        new_state["version_offset_max_minutes"] = most
+        log.info("%s: newest version %s is %+d min from the server's clock in UTC: stamps look like %s",
+                 stream, newest, offset, bookmarks.describe_offset(offset))
+        self.echo(f"  {stream}: newest version {newest} is {offset:+d} min from the server's UTC clock "
+                  f"(stamps look like {bookmarks.describe_offset(offset)})")
+
+    def _child_bookmark(self, parent: str, state: dict[str, Any] | None, new_state: dict[str, Any]) -> None:
+        """Children are re-read for parents changed since the parent's bookmark of this run."""
+        mark = self.ctx.bookmarks.get(parent)
+        if mark is None and not self.dry_run:
+            parent_state = self.dest.get_state(self.company_id, parent) or {}
+            if parent_state.get("cursor_source") == bookmarks.SOURCE:
+                mark = parent_state.get("cursor")
+        if mark is not None:
+            new_state["cursor"], new_state["cursor_source"] = mark, bookmarks.SOURCE
 
     def _skip_tombstones(self, result: StreamResult, reasons: list[str]) -> None:
         """An incomplete listing proves nothing about absence: keep every row, say why."""
@@ -610,8 +648,9 @@ class Extractor:
             if full or not state or not state.get("cursor"):
                 ids.update(self.dest.live_ids(self.company_id, parent))
             else:
-                since = datetime.strptime(state["cursor"], TS_FORMAT) - timedelta(minutes=self.x.overlap_minutes)
-                ids.update(self.dest.ids_changed_since(self.company_id, parent, since.strftime(TS_FORMAT)))
+                since = bookmarks.window_start(state, timedelta(minutes=self.x.overlap_minutes))
+                if since is not None:
+                    ids.update(self.dest.ids_changed_since(self.company_id, parent, bookmarks.fmt(since)))
         return sorted(ids, key=_id_sort)
 
     def _fanout_stream(self, sel: StreamSelection, state: dict[str, Any] | None, full: bool,
@@ -636,7 +675,7 @@ class Extractor:
         for records in self._map(fetch, batches):
             for record in records:
                 writer.write(record)
-        new_state["cursor"] = self.signpost.strftime(TS_FORMAT)
+        self._child_bookmark(spec.parent or "", state, new_state)
         deleted: list[str] = []
         if not full and parent_ids and not self.dry_run:
             proven = sorted(set(parent_ids) - set(unproven), key=_id_sort)
@@ -665,7 +704,7 @@ class Extractor:
         for records in self._map(fetch, sorted(pairs)):
             for record in records:
                 writer.write(record)
-        new_state["cursor"] = self.signpost.strftime(TS_FORMAT)
+        self._child_bookmark(spec.parent or "", state, new_state)
         return []
 
     def _currency_days(self, invoice_ids: list[str]) -> set[tuple[str, str]]:

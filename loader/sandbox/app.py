@@ -97,7 +97,7 @@ class Truth:
 class SandboxApp:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
-        self.clock = VirtualClock(config.clock_start, config.clock_running)
+        self.clock = VirtualClock(config.clock_start, config.clock_running, config.version_zone)
         self._own_dir = config.db_dir is None
         self.db_dir = config.db_dir or tempfile.mkdtemp(prefix="procountor-sandbox-")
         self.companies = [Company(config, n, self.clock, self.db_dir) for n in range(config.companies)]

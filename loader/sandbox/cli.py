@@ -65,6 +65,9 @@ def sandbox() -> None:
               help="Company setting 'Allow the usage of invoiceable API clients' is off: tokens are refused.")
 @click.option("--clock-start", default=DEFAULT_CLOCK_START, show_default=True, help="Naive Helsinki time.")
 @click.option("--clock-running", is_flag=True, help="Let the virtual clock follow real time.")
+@click.option("--version-zone", type=click.Choice(["Europe/Helsinki", "UTC"]), default=None,
+              help="Zone of version/created stamps and their filters [default: $SANDBOX_VERSION_ZONE or "
+                   "Europe/Helsinki].")
 @click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
 @click.option("--deny-rights", "deny_rights", multiple=True,
               help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
@@ -83,6 +86,7 @@ def serve(**options: Any) -> None:
         timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
         clock_running=options["clock_running"], db_dir=options["db_dir"],
         denied_rights=_parse_denied(options["deny_rights"]),
+        **({"version_zone": options["version_zone"]} if options["version_zone"] else {}),
     )
     server = SandboxServer(config).start()
     stop = threading.Event()

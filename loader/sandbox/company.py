@@ -56,12 +56,36 @@ class Company:
         self.id: int = self.regs.company["id"]
         self.index = DocumentIndex(os.path.join(db_dir, f"company-{self.id}.sqlite"))
         self.counters = generate_index(self.index, self.regs, rng, config.documents, now)
+        if clock.version_zone != "Europe/Helsinki":
+            self._restamp()
         self.lock = self.index.lock
         self.figures_cache = _Lru(FIGURES_CACHE_SIZE)
         self.catalogs: dict[str, list[Any]] = {}
         self.running_totals: dict[tuple[int, str], Any] = {}  # ledger.balance_before, per generation
         self.extra_fields: dict[str, dict[str, Any]] = {}
         self.deleted_products: set[int] = set()
+
+    def _restamp(self) -> None:
+        """The generator writes Helsinki wall time; a server stamping another zone wrote these."""
+        conv = self.clock.restamp
+        with self.index.lock:
+            conn = self.index.conn
+            conn.execute("BEGIN")
+            for table in ("invoices", "receipts"):
+                rows = conn.execute(f"SELECT id, created, version FROM {table}").fetchall()
+                conn.executemany(f"UPDATE {table} SET created = ?, version = ? WHERE id = ?",
+                                 [(conv(r["created"]) if r["created"] else None,
+                                   conv(r["version"]) if r["version"] else None, r["id"]) for r in rows])
+            conn.execute("COMMIT")
+            self.index.generation += 1
+        for registry in (self.regs.partners.values(), self.regs.products.values(), self.regs.bank_accounts):
+            for item in registry:
+                if item.get("version"):
+                    item["version"] = conv(item["version"])
+        for year in self.regs.fiscal_years:
+            for holder in (year, *(year.get("trackingPeriods") or [])):
+                if holder.get("modified"):
+                    holder["modified"] = conv(holder["modified"])
 
     # ------------------------------------------------------------------ lookups
 
@@ -204,7 +228,7 @@ class Company:
             created_ids = []
             for n in range(count):
                 now_str = self.clock.tick()
-                today = now_str[:10]
+                today = self.clock.now_str()[:10]  # the Helsinki calendar day, whatever zone stamps use
                 is_sales = kind == "sales" or (kind == "mixed" and n % 3 != 2)
                 itype = "SALES_INVOICE" if is_sales else "PURCHASE_INVOICE"
                 partner_id = rng.choice(self.regs.customers if is_sales else self.regs.suppliers)

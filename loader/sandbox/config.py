@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 DEFAULT_CLOCK_START = "2026-11-30T12:00:00"
@@ -51,7 +52,11 @@ class SandboxConfig:
     fault_seed: int | None = None  # defaults to seed
     fault_rules: list[FaultRule] = field(default_factory=list)
     timeout_fault_seconds: float = 15.0  # how long a "timeout" fault stalls before closing
-    clock_start: str = DEFAULT_CLOCK_START  # naive Europe/Helsinki local time
+    clock_start: str = DEFAULT_CLOCK_START  # naive Europe/Helsinki local time (or ISO with an offset)
+    # The zone `version`/`created` are written in, and version/created filters read in (the API
+    # documents none): "Europe/Helsinki" or "UTC". SANDBOX_VERSION_ZONE sets the default, so a
+    # whole test suite can run against a UTC-stamping server.
+    version_zone: str = field(default_factory=lambda: os.environ.get("SANDBOX_VERSION_ZONE") or "Europe/Helsinki")
     clock_running: bool = False  # False: time stands still unless advanced (deterministic)
     db_dir: str | None = None  # where the per-company SQLite index lives; None = a temp dir
     # The API is served at /api and at the pinned roots /vYYMM/api, /latest/api, /supported/api;

@@ -25,7 +25,8 @@ def _company(app: SandboxApp, params: dict[str, str]) -> Any:
 
 
 def state(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
-    return {"now": app.clock.now_str(), "httpDate": app.clock.http_date(),
+    return {"now": app.clock.now_str(), "httpDate": app.clock.http_date(), "stamp": app.clock.stamp(),
+            "versionZone": app.clock.version_zone,
             "companies": [{"index": n, "id": c.id, "name": c.regs.company["name"], "apiKey": c.api_key,
                            "invoiceableApiEnabled": c.invoiceable_api_enabled} for n, c in enumerate(app.companies)],
             "clientId": app.config.client_id, "tokenLifetime": app.tokens.lifetime,

@@ -221,7 +221,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if rights.denied(company.denied_rights, sub):
                 raise ApiError(403, "FORBIDDEN: the user has no rights to this resource", None)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            request = api.Request(company, method, sub, Query(query_string), headers, body, params)
+            request = api.Request(company, method, sub, Query(query_string, app.clock.stamp_zone), headers, body,
+                                  params)
             return 200, dumps_bytes(handler(request)), JSON, {}
         except ApiError as error:
             return error.status, dumps_bytes(error.body()), JSON, error.headers

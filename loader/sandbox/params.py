@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
-from .clock import fmt_ts, parse_ts
+from .clock import HELSINKI, fmt_ts, parse_ts
 
 
 class ApiError(Exception):
@@ -23,8 +24,9 @@ class ApiError(Exception):
 
 
 class Query:
-    def __init__(self, query_string: str) -> None:
+    def __init__(self, query_string: str, stamp_zone: ZoneInfo = HELSINKI) -> None:
         self.pairs = parse_qsl(query_string, keep_blank_values=True)
+        self.stamp_zone = stamp_zone  # timestamp filters are read in the zone stamps are written in
 
     def has(self, name: str) -> bool:
         return any(k == name for k, _ in self.pairs)
@@ -80,12 +82,12 @@ class Query:
             raise ApiError(400, "INVALID_DATE", name) from None
 
     def timestamp(self, name: str) -> str | None:
-        """Naive Helsinki timestamp filter; a date alone means midnight."""
+        """Timestamp filter as naive wall time of the stamp zone; a date alone means midnight."""
         raw = self.get(name)
         if not raw:
             return None
         try:
-            return fmt_ts(parse_ts(raw))
+            return fmt_ts(parse_ts(raw, self.stamp_zone))
         except ValueError:
             raise ApiError(400, "INVALID_DATE_TIME", name) from None
 

@@ -105,12 +105,22 @@ class SandboxServer:
     # -------------------------------------------------------------- clock and counters
 
     def now(self) -> str:
+        """Helsinki wall time (naive)."""
         return self._app.clock.now_str()
+
+    def stamp(self) -> str:
+        """Now as the server writes `version` (in its `version_zone`)."""
+        return self._app.clock.stamp()
+
+    @property
+    def version_zone(self) -> str:
+        return self._app.clock.version_zone
 
     def advance_clock(self, seconds: float) -> str:
         return self._app.clock.advance(seconds).isoformat()
 
     def set_clock(self, to: str) -> str:
+        """Naive Helsinki wall time (the first of a repeated hour) or ISO with an offset."""
         return self._app.clock.set(to).isoformat()
 
     def request_counts(self, raw: bool = False) -> dict[str, int]:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_edit_recreate_invalidate(fresh_sandbox: SandboxServer) -> None:
     api = Api(fresh_sandbox)
-    signpost = fresh_sandbox.now()
+    signpost = fresh_sandbox.stamp()
     invoice = api.get("/invoices", status="PAID", types="SALES_INVOICE", size=1)["results"][0]
     before = api.get(f"/invoices/{invoice['id']}")
     edited = fresh_sandbox.edit_invoice(invoice["id"])
@@ -109,7 +109,7 @@ def test_every_receipt_whose_postings_change_gets_a_newer_version(fresh_sandbox:
         return {k: sorted(v) for k, v in out.items()}
 
     before = postings()
-    signpost = fresh_sandbox.now()
+    signpost = fresh_sandbox.stamp()
     for invoice_id in credited:
         fresh_sandbox.edit_invoice(invoice_id)
     after = postings()
