@@ -184,6 +184,7 @@ def progress_callback() -> Callable[[str, int], None] | None:
 def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_refresh: tuple[str, ...],
             dry_run: bool, fail_on_drift: bool, force_sweep: bool, as_json: bool) -> None:
     """Read the selected streams and land them (incrementally where the API allows)."""
+    from loader.client.http import version_note
     from loader.connect import api_client, destination, pick_connection
     from loader.extract import Extractor
 
@@ -200,8 +201,10 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
     dest = destination(cfg)
     try:
         for conn in pick_connection(cfg, connection):
-            _echo(f"connection {conn.name}: {conn.base_url}")
-            extractor = Extractor(cfg, api_client(cfg, conn), dest, streams=streams or None,
+            client = api_client(cfg, conn)
+            _echo(f"connection {conn.name}: {conn.base_url} ({version_note(conn.base_url)}, "
+                  f"{client.limiter.rate:g} requests/s)")
+            extractor = Extractor(cfg, client, dest, streams=streams or None,
                                   full_refresh=refresh, dry_run=dry_run, fail_on_drift=fail_on_drift,
                                   force_sweep=force_sweep, echo=_echo, progress=progress_callback())
             summary = extractor.run()
@@ -230,6 +233,7 @@ def check(ctx: Ctx, connection: str | None) -> None:
     from datetime import date
 
     from loader import check as probing
+    from loader.client.http import version_note
     from loader.connect import api_client, pick_connection
     from loader.errors import ApiError, MissingRightsError
 
@@ -239,7 +243,7 @@ def check(ctx: Ctx, connection: str | None) -> None:
         client = api_client(cfg, conn)
         company = client.get("/company")
         click.echo(f"{conn.name}: signed in to company {company.get('id')} "
-                   f"({company.get('name')}) at {conn.base_url}")
+                   f"({company.get('name')}) at {conn.base_url} ({version_note(conn.base_url)})")
         probes = probing.probe_streams(client, cfg.streams.values(), date.today())
         for line in probing.table(probes):
             click.echo(line)

@@ -20,7 +20,6 @@ pointed to is gone); it keeps the id out of plain sight, logs and job history.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 from loader import exact_json
@@ -94,7 +93,6 @@ class Suppressor:
         return record
 
 
-RecordFilter = Callable[[str, Record], Record | None]
 
 
 def _linked_updates(dest: Destination, company_id: int, partner_id: str) -> dict[str, dict[str, str]]:

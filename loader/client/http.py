@@ -70,6 +70,12 @@ def api_version(base_url: str) -> str:
     return found.group(1) if found else "unpinned"
 
 
+def version_note(base_url: str) -> str:
+    version = api_version(base_url)
+    return ("API version unpinned: pin one, e.g. /v2502/api or /supported/api (README, Configuration)"
+            if version == "unpinned" else f"API version {version}")
+
+
 def default_rate_limit(base_url: str) -> float:
     host = (urlsplit(base_url).hostname or "").lower()
     return TEST_SERVER_RATE if host in TEST_HOSTS else PRODUCTION_RATE

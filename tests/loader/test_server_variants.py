@@ -78,6 +78,7 @@ def test_extract_through_a_pinned_api_version(cli, sandbox, tmp_path: Path, pin:
     paths = sandbox.request_counts(raw=True)
     assert paths and all(p.split(" ", 1)[1].startswith(f"/{pin}/api/") for p in paths), paths
     assert f"POST /{pin}/api/oauth/token" in paths
+    assert f"API version {pin}" in result.output and "55 requests/s" in result.output
     assert set(landed(db, "accounts")) == {str(k) for k in sandbox.truth.records("accounts")}
 
 
