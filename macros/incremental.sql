@@ -1,13 +1,18 @@
-{#- Incremental support for facts built from landing rows that can change, vanish (tombstones) or
-    be recreated under a new id (ledger receipts of edited invoices).
+{#- Incremental staging models: the JSON-unnesting models whose rows each come from one landing record.
 
-    Design (DECISIONLOG: "Incremental models"): every fact row carries the key of the landing
-    record it came from (`<parent>_key` = '<company>-<record id>') and `_source_changed_at` (when that
-    record last changed in the landing table). On an incremental run
-      1. a pre-hook deletes every row whose source record changed since the high-water mark,
-         including records that are now tombstoned, invalidated or moved to another month;
-      2. the model re-selects the changed records that are still valid and merges them in.
-    So a deleted or recreated receipt never leaves stale rows behind. -#}
+    Design (DECISIONLOG: "Incremental models equal a full refresh"): every row carries the company, the
+    id of its landing record and `_source_changed_at`, the `_loaded_at` of the record version it was
+    built from. On an incremental run
+      1. the cut-off is computed first, as a constant: the earliest `_loaded_at` of a live landing row
+         whose version the model has not built (new, changed, revived, or committed late with an old
+         stamp);
+      2. a pre-hook deletes every row whose landing version is no longer live: changed, tombstoned or
+         hard-deleted (replace mode, `forget`, `drop-connection`);
+      3. the live landing rows loaded at or after the cut-off whose record has no rows left in the model
+         are inserted (a plain insert: their old rows were just deleted).
+    Nothing compares clocks: a row is rebuilt because its version differs from the built one, so a late
+    commit or a deletion is seen on the next run whatever its time stamp. Models that join records to
+    other records (facts, dimensions, reports) are tables, rebuilt from these on every run. -#}
 
 {#- The moment a landing row last changed: its load, or its tombstone if that came later. -#}
 {% macro landing_changed_at(relation_alias='') -%}
@@ -18,55 +23,79 @@
     end
 {%- endmacro %}
 
-{#- The high-water mark of an incremental model (a timestamp literal far in the past when empty). -#}
-{% macro high_water_mark(column='_source_changed_at') -%}
-    (select coalesce(max({{ column }}), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }})
+{#- Plain inserts: DuckDB appends; BigQuery has no append strategy, and its merge without a unique key
+    is an insert (`on false`). -#}
+{% macro insert_strategy() -%}
+    {{- 'merge' if target.type == 'bigquery' else 'append' -}}
 {%- endmacro %}
 
-{#- Keys '<company>-<record id>' of landing rows of `stream` changed since the high-water mark.
-    `id_path` reads a different id out of `_data` (e.g. a payment event's invoiceId). -#}
-{% macro changed_source_keys(stream, id_path=none) -%}
-    select
-        {{ procountor.key(['_company_id', procountor.json_str('_data', id_path) if id_path else '_record_id']) }} as source_key
-    from {{ procountor.landing(stream) }}
-    where {{ procountor.landing_changed_at() }} > {{ procountor.high_water_mark() }}
+{#- True when the model row `built` holds the live version of landing row `landing`. -#}
+{% macro built_from_live_version(id_column) -%}
+    built.company_id = landing._company_id
+    and cast(built.{{ id_column }} as {{ procountor.type_text() }}) = landing._record_id
+    and built._source_changed_at = landing._loaded_at
 {%- endmacro %}
 
-{#- Pre-hook: delete this model's rows whose source records changed. Renders nothing on a full build. -#}
-{% macro delete_changed_rows(key_column, changed_keys_sql) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ key_column }} in ({{ changed_keys_sql }})
+{#- The cut-off of an incremental run as a timestamp literal (runs a query when the model compiles):
+    the earliest `_loaded_at` of a live landing row of `stream` whose version this model has not built.
+    Filtering the landing table's `_loaded_at` with a constant lets BigQuery prune its partitions. -#}
+{% macro incremental_cutoff(stream, id_column) -%}
+    {%- set value = none -%}
+    {%- if execute -%}
+        {%- set sql -%}
+            select min(landing._loaded_at) as cutoff
+            from {{ procountor.landing(stream) }} as landing
+            where
+                not coalesce(landing._is_deleted, false)
+                and not exists (
+                    select 1 from {{ this }} as built
+                    where {{ procountor.built_from_live_version(id_column) }}
+                )
+        {%- endset -%}
+        {%- set value = run_query(sql).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if value is none -%}
+        {#- every live version is built: nothing to insert -#}
+        cast('9999-12-31 00:00:00' as timestamp)
+    {%- else -%}
+        {%- if value.tzinfo is not none -%}
+            {%- set value = value.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
+        {%- endif -%}
+        cast('{{ value.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
     {%- endif -%}
 {%- endmacro %}
 
-{#- Invoices whose fact row may change: the invoice itself, its payment events or its ledger receipt. -#}
-{% macro changed_invoice_keys() -%}
-    {{ procountor.changed_source_keys('invoices') }}
-    union distinct
-    {{ procountor.changed_source_keys('payment_events', '$.invoiceId') }}
-    union distinct
-    {{ procountor.changed_source_keys('ledger_receipts', '$.invoiceId') }}
+{#- Pre-hook: delete the rows whose landing version is no longer live. Renders nothing on a full build. -#}
+{% macro delete_stale_rows(stream, id_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as built
+        where not exists (
+            select 1 from {{ procountor.landing(stream) }} as landing
+            where
+                not coalesce(landing._is_deleted, false)
+                and {{ procountor.built_from_live_version(id_column) }}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The landing rows an incremental staging model reads, with `_source_changed_at`: every live row on a
-    full build; on an incremental run the live rows changed since the model's high-water mark whose
-    record has no rows in the model. The model's pre-hook (delete_changed_rows on `record_key`, the
-    model's '<company>-<record id>' expression) first removes every row of a changed, tombstoned or
-    recreated record, so rows of vanished records and of shrunk arrays cannot survive, and the new
-    rows are inserted (merge without a unique key). The pre-hook can lower the high-water mark (it may
-    delete the newest rows); the anti-join keeps records changed since the lowered mark that are still
-    there from being inserted twice. -#}
-{% macro changed_landing_rows(stream, record_key) -%}
+    full build; on an incremental run the live rows from the cut-off on whose record has no rows in the
+    model (after the pre-hook removed every stale row). `id_column` is the model's column holding the
+    landing record id (e.g. receipt_id). -#}
+{% macro changed_landing_rows(stream, id_column) -%}
     select
-        *,
-        {{ procountor.landing_changed_at() }} as _source_changed_at
-    from {{ procountor.landing(stream) }}
+        landing.*,
+        landing._loaded_at as _source_changed_at
+    from {{ procountor.landing(stream) }} as landing
     where
-        not coalesce(_is_deleted, false)
+        not coalesce(landing._is_deleted, false)
         {%- if is_incremental() %}
-            and {{ procountor.landing_changed_at() }} > {{ procountor.high_water_mark() }}
-            and {{ procountor.key(['_company_id', '_record_id']) }} not in (
-                select {{ record_key }} from {{ this }}
+            and landing._loaded_at >= {{ procountor.incremental_cutoff(stream, id_column) }}
+            and not exists (
+                select 1 from {{ this }} as built
+                where
+                    built.company_id = landing._company_id
+                    and cast(built.{{ id_column }} as {{ procountor.type_text() }}) = landing._record_id
             )
         {%- endif %}
 {%- endmacro %}
@@ -83,33 +112,4 @@
         company_id,
         dimension_id
     from {{ ref('stg_procountor__transaction_dimension_values') }}
-{%- endmacro %}
-
-{#- Companies whose set of dimensions differs from the dimensions in fct_gl_dimension_allocations:
-    a dimension added or removed changes the rows of every ledger line of the company, so those
-    companies are rebuilt whole. (A company whose lines give no rows for some dimension, e.g. all
-    amounts 0, is rebuilt every run: correct, only slower.) -#}
-{% macro changed_dimension_companies() -%}
-    select coalesce(current_dimensions.company_id, built_dimensions.company_id) as company_id
-    from ({{ procountor.allocation_dimensions() }}) as current_dimensions
-    full outer join (
-        select distinct
-            company_id,
-            dimension_id
-        from {{ this }}
-    ) as built_dimensions
-        on
-            current_dimensions.company_id = built_dimensions.company_id
-            and current_dimensions.dimension_id = built_dimensions.dimension_id
-    where current_dimensions.company_id is null or built_dimensions.company_id is null
-{%- endmacro %}
-
-{#- fct_gl_dimension_allocations rows to delete before an incremental run: receipts changed since the
-    high-water mark and every receipt of a company whose dimensions changed. -#}
-{% macro changed_allocation_receipt_keys() -%}
-    {{ procountor.changed_source_keys('ledger_receipts') }}
-    union distinct
-    select receipt_key as source_key
-    from {{ this }}
-    where company_id in ({{ procountor.changed_dimension_companies() }})
 {%- endmacro %}

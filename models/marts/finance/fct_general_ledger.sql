@@ -1,15 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        unique_key='gl_entry_id',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
+        materialized='table',
         partition_by=(
             {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'account_code'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows('receipt_key', changed_source_keys('ledger_receipts')) }}"
+        cluster_by=(['company_id', 'account_code'] if target.type == 'bigquery' else none)
     )
 }}
 
@@ -21,39 +17,9 @@
 
 with
 
-receipts_landing as (
-
-    select
-        _company_id,
-        _record_id,
-        {{ landing_changed_at() }} as source_changed_at
-    from {{ landing('ledger_receipts') }}
-    {% if is_incremental() %}
-        where {{ landing_changed_at() }} > {{ high_water_mark() }}
-    {% endif %}
-
-),
-
 receipts as (
 
-    select stg.*
-    from {{ ref('stg_procountor__ledger_receipts') }} as stg
-    {% if is_incremental() %}
-        inner join receipts_landing
-            on
-                stg.company_id = receipts_landing._company_id
-                and cast(stg.receipt_id as {{ type_text() }}) = receipts_landing._record_id
-    {% endif %}
-
-),
-
-receipt_changes as (
-
-    select
-        _company_id as company_id,
-        cast(_record_id as {{ type_int() }}) as receipt_id,
-        source_changed_at
-    from receipts_landing
+    select * from {{ ref('stg_procountor__ledger_receipts') }}
 
 ),
 
@@ -83,15 +49,8 @@ statement_lines as (
 
 valid_receipts as (
 
-    select
-        receipts.*,
-        receipt_changes.source_changed_at
-    from receipts
-    inner join receipt_changes
-        on
-            receipts.company_id = receipt_changes.company_id
-            and receipts.receipt_id = receipt_changes.receipt_id
-    where receipts.is_valid
+    select * from receipts
+    where is_valid
 
 ),
 
@@ -310,7 +269,7 @@ joined as (
         fiscal_periods.fiscal_year_id,
         fiscal_periods.fiscal_period_number,
         fiscal_periods.fiscal_period_key,
-        valid_receipts.source_changed_at as _source_changed_at
+        valid_receipts._source_changed_at
     from all_lines
     inner join valid_receipts
         on

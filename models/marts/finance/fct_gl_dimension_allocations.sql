@@ -1,15 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        unique_key='allocation_id',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
+        materialized='table',
         partition_by=(
             {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'dimension_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows('receipt_key', changed_allocation_receipt_keys()) }}"
+        cluster_by=(['company_id', 'dimension_id'] if target.type == 'bigquery' else none)
     )
 }}
 
@@ -24,13 +20,6 @@ with
 gl as (
 
     select * from {{ ref('fct_general_ledger') }}
-    {% if is_incremental() %}
-        -- receipts changed since the high-water mark, and every receipt of a company whose set of
-        -- dimensions changed (each line gets one row set per dimension)
-        where
-            receipt_key in ({{ changed_source_keys('ledger_receipts') }})
-            or company_id in ({{ changed_dimension_companies() }})
-    {% endif %}
 
 ),
 

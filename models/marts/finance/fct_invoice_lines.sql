@@ -1,15 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        unique_key='invoice_line_id',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
+        materialized='table',
         partition_by=(
             {'field': 'invoice_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'invoice_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows('invoice_key', changed_source_keys('invoices')) }}"
+        cluster_by=(['company_id', 'invoice_id'] if target.type == 'bigquery' else none)
     )
 }}
 
@@ -21,29 +17,9 @@
 
 with
 
-invoices_landing as (
-
-    select
-        _company_id,
-        _record_id,
-        {{ landing_changed_at() }} as source_changed_at
-    from {{ landing('invoices') }}
-    {% if is_incremental() %}
-        where {{ landing_changed_at() }} > {{ high_water_mark() }}
-    {% endif %}
-
-),
-
 invoices as (
 
-    select
-        stg.*,
-        invoices_landing.source_changed_at
-    from {{ ref('stg_procountor__invoices') }} as stg
-    inner join invoices_landing
-        on
-            stg.company_id = invoices_landing._company_id
-            and cast(stg.invoice_id as {{ type_text() }}) = invoices_landing._record_id
+    select * from {{ ref('stg_procountor__invoices') }}
 
 ),
 
@@ -62,7 +38,6 @@ computed as (
         invoices.invoice_date,
         invoices.currency,
         invoices.currency_rate,
-        invoices.source_changed_at,
         {{ multiply_money(
             ['invoice_rows.quantity', 'invoice_rows.unit_price',
              '100 - invoice_rows.discount_percent', '100 - invoices.discount_percent'],
@@ -121,7 +96,7 @@ final as (
         {{ implied_vat('net_amount_doc', 'vat_percent') }} as vat_amount_doc,
         net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as gross_amount_doc,
         {{ divide_money('net_amount_doc', 'currency_rate') }} as net_amount,
-        source_changed_at as _source_changed_at
+        _source_changed_at
     from netted
 
 )

@@ -1,15 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        unique_key='invoice_key',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
+        materialized='table',
         partition_by=(
             {'field': 'invoice_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'invoice_category'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows('invoice_key', changed_invoice_keys()) }}"
+        cluster_by=(['company_id', 'invoice_category'] if target.type == 'bigquery' else none)
     )
 }}
 
@@ -19,30 +15,18 @@
 
 with
 
-{% if is_incremental() %}
-    -- {{ this }} exists only on incremental runs: the first build must not read it.
-    changed_invoices as (
-
-        {{ changed_invoice_keys() }}
-
-    ),
-{% endif %}
-
 invoices as (
 
     select * from {{ ref('stg_procountor__invoices') }}
     where
         not is_offer
         and invoice_type not in ('SALES_ORDER', 'PURCHASE_ORDER')
-        {% if is_incremental() %}
-            and {{ key(['company_id', 'invoice_id']) }} in (select changed_invoices.source_key from changed_invoices)
-        {% endif %}
 
 ),
 
 all_invoices as (
 
-    -- originals of credit notes may be outside the changed set
+    -- originals of credit notes may be offers or orders too
     select
         company_id,
         invoice_id,
@@ -63,10 +47,6 @@ invoice_lines as (
         sum(invoice_rows.vat_amount_doc) as vat_amount_doc,
         count(*) as line_count
     from {{ ref('fct_invoice_lines') }} as invoice_rows
-    inner join invoices
-        on
-            invoice_rows.company_id = invoices.company_id
-            and invoice_rows.invoice_id = invoices.invoice_id
     group by 1, 2
 
 ),
@@ -86,7 +66,7 @@ payments as (
         sum(amount) as paid_amount,
         count(*) as payment_event_count,
         max(payment_date) as last_payment_date,
-        max(loaded_at) as last_loaded_at
+        max(_source_changed_at) as last_changed_at
     from payment_events
     group by 1, 2
 
@@ -103,39 +83,54 @@ receipt_status
 
 ),
 
-landing_changes as (
+credit_notes as (
 
+    select * from invoices
+    where coalesce(invoice_total, invoice_total_doc) < 0
+
+),
+
+original_matches as (
+
+    -- a credit note (negative total) names its original in originalInvoiceNumber: the original's
+    -- invoice number (sales) or the supplier's invoice number (purchase); two equality joins, as an
+    -- OR in one join condition is checked row by row
     select
-        _company_id as company_id,
-        cast(_record_id as {{ type_int() }}) as invoice_id,
-        {{ landing_changed_at() }} as source_changed_at
-    from {{ landing('invoices') }}
+        credit.company_id,
+        credit.invoice_id,
+        original.invoice_id as original_invoice_id
+    from credit_notes as credit
+    inner join all_invoices as original
+        on
+            credit.company_id = original.company_id
+            and credit.invoice_type = original.invoice_type
+            and credit.original_invoice_number = cast(original.invoice_number as {{ type_text() }})
+    where credit.invoice_id != original.invoice_id
+    union all
+    select
+        credit.company_id,
+        credit.invoice_id,
+        original.invoice_id as original_invoice_id
+    from credit_notes as credit
+    inner join all_invoices as original
+        on
+            credit.company_id = original.company_id
+            and credit.invoice_type = original.invoice_type
+            and credit.partner_id = original.partner_id
+            and credit.original_invoice_number = original.original_invoice_number
+    where
+        credit.invoice_type = 'PURCHASE_INVOICE'
+        and credit.invoice_id != original.invoice_id
 
 ),
 
 credit_note_originals as (
 
-    -- a credit note (negative total) names its original in originalInvoiceNumber: the original's
-    -- invoice number (sales) or the supplier's invoice number (purchase)
     select
-        credit.company_id,
-        credit.invoice_id,
-        min(original.invoice_id) as original_invoice_id
-    from invoices as credit
-    inner join all_invoices as original
-        on
-            credit.company_id = original.company_id
-            and credit.invoice_type = original.invoice_type
-            and credit.invoice_id != original.invoice_id
-            and (
-                credit.original_invoice_number = cast(original.invoice_number as {{ type_text() }})
-                or (
-                    credit.invoice_type = 'PURCHASE_INVOICE'
-                    and credit.partner_id = original.partner_id
-                    and credit.original_invoice_number = original.original_invoice_number
-                )
-            )
-    where coalesce(credit.invoice_total, credit.invoice_total_doc) < 0
+        company_id,
+        invoice_id,
+        min(original_invoice_id) as original_invoice_id
+    from original_matches
     group by 1, 2
 
 ),
@@ -153,8 +148,8 @@ joined as (
         credit_note_originals.original_invoice_id,
         receipts.receipt_id is not null and receipts.is_valid as is_posted_to_ledger,
         greatest(
-            landing_changes.source_changed_at,
-            coalesce(payments.last_loaded_at, landing_changes.source_changed_at)
+            invoices._source_changed_at,
+            coalesce(payments.last_changed_at, invoices._source_changed_at)
         ) as source_changed_at
     from invoices
     left join invoice_lines
@@ -173,10 +168,6 @@ joined as (
         on
             invoices.company_id = receipts.company_id
             and invoices.ledger_receipt_id = receipts.receipt_id
-    left join landing_changes
-        on
-            invoices.company_id = landing_changes.company_id
-            and invoices.invoice_id = landing_changes.invoice_id
 
 ),
 

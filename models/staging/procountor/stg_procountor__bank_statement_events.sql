@@ -1,10 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
+        incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows(key(['company_id', 'bank_statement_id']), changed_source_keys('bank_statements')) }}"
+        pre_hook="{{ delete_stale_rows('bank_statements', 'bank_statement_id') }}"
     )
 }}
 
@@ -18,7 +18,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('bank_statements', key(['company_id', 'bank_statement_id'])) }}
+    {{ changed_landing_rows('bank_statements', 'bank_statement_id') }}
 
 ),
 

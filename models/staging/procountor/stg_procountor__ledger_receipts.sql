@@ -1,10 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
+        incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_changed_rows(key(['company_id', 'receipt_id']), changed_source_keys('ledger_receipts')) }}"
+        pre_hook="{{ delete_stale_rows('ledger_receipts', 'receipt_id') }}"
     )
 }}
 
@@ -12,7 +12,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('ledger_receipts', key(['company_id', 'receipt_id'])) }}
+    {{ changed_landing_rows('ledger_receipts', 'receipt_id') }}
 
 ),
 
