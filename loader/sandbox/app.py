@@ -101,7 +101,7 @@ class SandboxApp:
         self._own_dir = config.db_dir is None
         self.db_dir = config.db_dir or tempfile.mkdtemp(prefix="procountor-sandbox-")
         self.companies = [Company(config, n, self.clock, self.db_dir) for n in range(config.companies)]
-        self.tokens = TokenStore(self.clock, config.token_lifetime)
+        self.tokens = TokenStore(self.clock, config.token_lifetime, config.token_max_uses)
         self.ops = Operations(config)
         self.truth = Truth(self)
 

@@ -18,12 +18,16 @@ class Grant:
     expires_real: float  # time.monotonic() deadline
     expires_virtual: datetime  # virtual-clock deadline: advancing the clock expires tokens too
     redirect_uri: str | None = None
+    uses: int = 0  # API requests made with this (access) token
 
 
 class TokenStore:
-    def __init__(self, clock: VirtualClock, lifetime: int) -> None:
+    def __init__(self, clock: VirtualClock, lifetime: int, max_uses: int = 0) -> None:
         self.clock = clock
         self.lifetime = lifetime
+        # An access token also expires after this many API requests (0: no limit): expiry at a
+        # known point of a run, whatever the machine's speed.
+        self.max_uses = max_uses
         self._access: dict[str, Grant] = {}
         self._refresh: dict[str, Grant] = {}
         self._codes: dict[str, Grant] = {}
@@ -57,7 +61,13 @@ class TokenStore:
     def access(self, token: str) -> Grant | None:
         with self._lock:
             grant = self._access.get(token)
-            return grant if self._alive(grant) else None
+            if not self._alive(grant):
+                return None
+            assert grant is not None
+            if self.max_uses and grant.uses >= self.max_uses:
+                return None
+            grant.uses += 1
+            return grant
 
     def redeem_code(self, code: str, client_id: str, redirect_uri: str) -> Grant | None:
         """Codes are single-use and bound to the client and redirect URI they were issued for."""

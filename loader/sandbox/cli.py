@@ -56,6 +56,8 @@ def sandbox() -> None:
 @click.option("--no-retry-after", is_flag=True, help="Do not send Retry-After with 429.")
 @click.option("--latency-ms", default=0.0, show_default=True, type=float)
 @click.option("--token-lifetime", default=3600, show_default=True, type=int, help="Access-token lifetime (s).")
+@click.option("--token-max-uses", default=0, show_default=True, type=int,
+              help="An access token also expires after this many API requests (0 = no limit).")
 @click.option("--fault-rate", default=0.0, show_default=True, type=float, help="Probability of a random fault.")
 @click.option("--fault-kinds", default=",".join(FAULT_KINDS), show_default=True)
 @click.option("--fault-seed", default=None, type=int)
@@ -78,6 +80,7 @@ def serve(**options: Any) -> None:
         seed=options["seed"], documents=options["documents"], companies=options["companies"], host=options["host"],
         port=options["port"], client_id=options["client_id"], client_secret=options["client_secret"],
         api_key=options["api_key"], redirect_uri=options["redirect_uri"], token_lifetime=options["token_lifetime"],
+        token_max_uses=options["token_max_uses"],
         invoiceable_api_disabled=options["invoiceable_api_disabled"], rate_limit=options["rate_limit"],
         rate_burst=options["rate_burst"], retry_after=not options["no_retry_after"],
         latency_ms=options["latency_ms"], fault_rate=options["fault_rate"],

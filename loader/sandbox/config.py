@@ -42,6 +42,7 @@ class SandboxConfig:
     api_key: str = "sandbox-api-key"
     redirect_uri: str | None = None  # registered redirect URI; None accepts any http(s) URI
     token_lifetime: int = 3600
+    token_max_uses: int = 0  # an access token expires after this many API requests too (0: never)
     invoiceable_api_disabled: bool = False  # applies to every company; see also per-company control
     rate_limit: float = 60.0  # requests per second per client; 0 disables
     rate_burst: float | None = None  # bucket size; defaults to rate_limit

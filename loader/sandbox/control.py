@@ -97,7 +97,7 @@ def deny_rights(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dic
 
 
 def hold(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
-    app.ops.hold(str(body["path"]))
+    app.ops.hold(str(body["path"]), int(body.get("after", 0)))
     return {"hold": app.ops.hold_glob}
 
 
@@ -118,8 +118,11 @@ def expire_tokens(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: d
 
 
 def token_lifetime(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:
-    app.tokens.lifetime = int(body["seconds"])
-    return {"tokenLifetime": app.tokens.lifetime}
+    if "seconds" in body:
+        app.tokens.lifetime = int(body["seconds"])
+    if "maxUses" in body:
+        app.tokens.max_uses = int(body["maxUses"])
+    return {"tokenLifetime": app.tokens.lifetime, "tokenMaxUses": app.tokens.max_uses}
 
 
 def faults(app: SandboxApp, p: dict[str, str], body: dict[str, Any], q: dict[str, str]) -> Any:

@@ -50,6 +50,7 @@ class Operations:
         # Held requests wait here until released: a test can stop a client mid-run for as long as
         # it needs, instead of hoping the client is still running when it looks.
         self.hold_glob: str | None = None
+        self._hold_after = self._hold_seen = 0
         self.held = 0
         self._released = threading.Event()
         self._released.set()
@@ -69,10 +70,13 @@ class Operations:
 
     # ------------------------------------------------------------ holds
 
-    def hold(self, glob: str) -> None:
-        """Requests whose path matches `glob` (fnmatch, e.g. "/api/businesspartners*") wait."""
+    def hold(self, glob: str, after: int = 0) -> None:
+        """Requests whose path matches `glob` (fnmatch, e.g. "/api/businesspartners*") wait, all but
+        the first `after` of them."""
         with self._lock:
             self.hold_glob = glob
+            self._hold_after = after
+            self._hold_seen = 0
             self.held = 0
             self._released.clear()
 
@@ -85,6 +89,9 @@ class Operations:
         with self._lock:
             glob = self.hold_glob
             if glob is None or not fnmatch.fnmatchcase(path, glob):
+                return
+            self._hold_seen += 1
+            if self._hold_seen <= self._hold_after:
                 return
             self.held += 1
         while not self._released.wait(0.05) and not stopping.is_set():

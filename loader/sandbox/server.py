@@ -131,9 +131,10 @@ class SandboxServer:
     def reset_request_counts(self) -> None:
         self._app.ops.reset_counts()
 
-    def hold(self, path_glob: str) -> None:
-        """`/api` requests whose path matches the glob wait (unanswered) until `release()`."""
-        self._app.ops.hold(path_glob)
+    def hold(self, path_glob: str, after: int = 0) -> None:
+        """`/api` requests whose path matches the glob wait (unanswered) until `release()`; the
+        first `after` matching ones pass (a kill point after exactly N requests)."""
+        self._app.ops.hold(path_glob, after)
 
     def held_requests(self) -> int:
         """How many requests arrived at the hold since it was set (they wait until released)."""
@@ -191,6 +192,10 @@ class SandboxServer:
 
     def set_token_lifetime(self, seconds: int) -> None:
         self._app.tokens.lifetime = seconds
+
+    def set_token_max_uses(self, requests: int) -> None:
+        """Access tokens (new and current) stop working after this many API requests; 0 = no limit."""
+        self._app.tokens.max_uses = requests
 
     # -------------------------------------------------------------- operations
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -27,7 +26,6 @@ from tests.reliability.harness import (
     run_inprocess,
     run_subprocess,
     subprocess_env,
-    total_requests,
     wait_until,
     write_config,
     write_token_file,
@@ -126,18 +124,19 @@ def test_secrets_never_leak(sb, db, tmp_path: Path) -> None:
     # Real processes: one complete with debug logs, one killed mid-run so its spool stays behind.
     run = run_subprocess("-vv", "--config", str(api_key_cfg), "extract", "--full-refresh", "all", cwd=tmp_path)
     texts[f"subprocess extract (exit {run.exit_code})"] = run.output
-    sb.set_faults(latency_ms=30)
-    sb.reset_request_counts()
+    # The sandbox holds the ledger receipt details unanswered: the kill lands mid-run, spool on disk.
+    sb.hold("/api/ledgerreceipts/*")
     proc = subprocess.Popen(loader_argv("-vv", "--config", str(api_key_cfg), "extract", "--full-refresh", "all"),
                             cwd=tmp_path, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    wait_until(lambda: sb.request_counts().get("GET /api/ledgerreceipts/{receiptId}", 0) > 0
-               or total_requests(sb) > 40, timeout=60)
-    time.sleep(0.1)
-    proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate(timeout=30)
+    try:
+        assert wait_until(lambda: sb.held_requests() > 0 or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None, "the run ended before the kill"
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sb.release()
     texts["killed subprocess"] = out + err
-    sb.clear_faults()
 
     # Where to look: every output, every table of every schema, every file under the spool dir.
     texts.update(_dump_warehouse(db))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,6 @@ from tests.reliability.harness import (
     snapshot,
     state_rows,
     token_requests,
-    total_requests,
     wait_until,
     write_token_file,
 )
@@ -27,32 +27,36 @@ from tests.reliability.harness import (
 pytestmark = pytest.mark.timeout(120)
 
 
-def _when(predicate, action) -> threading.Thread:  # type: ignore[no-untyped-def]
-    """Run `action` once `predicate` holds (polled every 2 ms, for at most 30 s) in a thread."""
-
-    def watch() -> None:
-        if wait_until(predicate, timeout=30):
-            action()
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_short_token_lifetime_renews_before_expiry(sb, config, db) -> None:
+    """The sandbox holds the partner listing, unanswered, for longer than the 1 s token lifetime,
+    so the run certainly outlives its first token however fast this machine is (a run that ended
+    inside the lifetime asked for one token only). The loader must renew before using a stale one:
+    no request fails, nothing is retried."""
     sb.set_token_lifetime(1)
-    sb.set_faults(latency_ms=40)  # the run lasts several token lifetimes
-    summary = extract_ok(config())
+    cfg = config(extract={"timeout_seconds": 60})  # the held request must not time out
+    sb.hold("/api/businesspartners*")
+    outcome: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: outcome.update(summary=extract_ok(cfg)))
+    thread.start()
+    try:
+        assert wait_until(lambda: sb.held_requests() >= 1 or not thread.is_alive(), timeout=60)
+        assert thread.is_alive(), "the run ended before the hold"
+        time.sleep(1.5)  # a lower bound: the first token is now past its lifetime
+    finally:
+        sb.release()
+        thread.join(120)
+    summary = outcome["summary"]
     assert token_requests(sb) >= 2, sb.request_counts()
     # Renewal happens before expiry: no request was refused for a stale token.
-    assert summary["retries"] == {}, summary
+    assert summary["retries"] == {}, summary  # type: ignore[index]
     assert_matches_truth(db, sb)
 
 
 def test_tokens_expired_by_the_server_mid_run_are_renewed(sb, config, db) -> None:
-    watcher = _when(lambda: total_requests(sb) >= 8, sb.expire_tokens)
+    """Every access token stops working after 8 requests (a sandbox option): the server expires
+    tokens mid-run at a known point, and the loader signs in again each time (401 → renewal)."""
+    sb.set_token_max_uses(8)
     extract_ok(config())
-    watcher.join(1)
     assert token_requests(sb) >= 2, sb.request_counts()
     assert_matches_truth(db, sb)
 
@@ -60,14 +64,31 @@ def test_tokens_expired_by_the_server_mid_run_are_renewed(sb, config, db) -> Non
 @pytest.mark.parametrize("nth", [1, 2], ids=["first-sign-in", "renewal-mid-run"])
 def test_a_transient_fault_on_the_token_endpoint_is_retried(sb, config, db, nth: int) -> None:
     sb.set_faults(rules=[{"path": "/api/oauth/token", "fault": "503", "nth": nth, "repeat": 1}])
-    # The second sign-in is forced: the server expires every access token mid-run (→ 401 → renewal).
-    watcher = _when(lambda: total_requests(sb) >= 6, sb.expire_tokens) if nth == 2 else None
+    # The second sign-in is forced: the first access token stops working after 6 requests (→ 401 → renewal).
+    if nth == 2:
+        sb.set_token_max_uses(6)
     run = run_inprocess("--config", str(config()), "extract")
-    if watcher is not None:
-        watcher.join(1)
     assert sb.app.ops.faults_served["503"] == 1, "the scripted token fault was not reached"
     assert run.exit_code == 0, run.output
     assert_matches_truth(db, sb)
+
+
+def _while_held(sb, path_glob: str, action, cfg: Path):  # type: ignore[no-untyped-def]
+    """Run extract; when its first request matching `path_glob` arrives, the sandbox holds it
+    unanswered, `action` runs, then the request is released: the action lands mid-run at a known
+    point, not whenever a watcher thread happens to notice."""
+    sb.hold(path_glob)
+    outcome: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: outcome.update(run=run_inprocess("--config", str(cfg), "extract")))
+    thread.start()
+    try:
+        assert wait_until(lambda: sb.held_requests() >= 1 or not thread.is_alive(), timeout=60)
+        assert thread.is_alive(), "the run ended before the hold"
+        action()
+    finally:
+        sb.release()
+        thread.join(120)
+    return outcome["run"]
 
 
 def _oauth_config(config, sb, tmp_path: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
@@ -110,13 +131,10 @@ def test_a_revoked_refresh_token_says_to_sign_in_again(sb, config, db, tmp_path:
 
 def test_refresh_token_revoked_mid_run_keeps_committed_streams(sb, config, db, tmp_path: Path) -> None:
     cfg, token_file = _oauth_config(config, sb, tmp_path)
-    sb.set_token_lifetime(1)
-    sb.set_faults(latency_ms=20)
-    # accounts and invoices are committed before the first ledger receipt page is asked for.
-    watcher = _when(lambda: sb.request_counts().get("GET /api/ledgerreceipts", 0) >= 1,
-                    lambda: sb.revoke_tokens(company_index=0))
-    run = run_inprocess("--config", str(cfg), "extract")
-    watcher.join(1)
+    # accounts and invoices are committed before the first ledger receipt page is asked for; the
+    # sandbox holds that page until the tokens are revoked, so the revocation lands mid-run.
+    run = _while_held(sb, "/api/ledgerreceipts", lambda: sb.revoke_tokens(company_index=0),
+                      config("oauth.yml", auth="oauth", token_file=token_file, extract={"timeout_seconds": 60}))
     assert run.exit_code == 3, run.output
     assert "error (auth)" in run.stderr
     states = state_rows(db)
@@ -131,13 +149,8 @@ def test_refresh_token_revoked_mid_run_keeps_committed_streams(sb, config, db, t
 
 
 def test_integration_setting_switched_off_mid_run(sb, config, db) -> None:
-    cfg = config()
-    sb.set_token_lifetime(1)
-    sb.set_faults(latency_ms=20)
-    watcher = _when(lambda: sb.request_counts().get("GET /api/ledgerreceipts", 0) >= 1,
-                    lambda: sb.set_invoiceable_api(False))
-    run = run_inprocess("--config", str(cfg), "extract")
-    watcher.join(1)
+    cfg = config(extract={"timeout_seconds": 60})
+    run = _while_held(sb, "/api/ledgerreceipts", lambda: sb.set_invoiceable_api(False), cfg)
     assert run.exit_code == 3, run.output
     assert "Allow the usage of invoiceable API clients" in run.stderr, run.stderr
     states = state_rows(db)

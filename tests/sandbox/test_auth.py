@@ -89,9 +89,17 @@ def test_expired_token_is_401() -> None:
         access = _token(sb, grant_type="client_credentials", **sb.credentials()).json()
         assert access["expires_in"] == 1
         headers = {"Authorization": f"Bearer {access['access_token']}"}
-        assert requests.get(sb.base_url + "/company", headers=headers, timeout=10).status_code == 200
+        # (No request before the sleep: on a busy machine it could arrive after the 1 s already.)
         time.sleep(1.1)
         assert requests.get(sb.base_url + "/company", headers=headers, timeout=10).status_code == 401
+        # ... and after N requests, at a known point whatever the machine's speed
+        sb.set_token_lifetime(3600)
+        sb.set_token_max_uses(2)
+        headers = {"Authorization": "Bearer " + _token(sb, grant_type="client_credentials", **sb.credentials())
+                   .json()["access_token"]}
+        codes = [requests.get(sb.base_url + "/company", headers=headers, timeout=10).status_code for _ in range(3)]
+        assert codes == [200, 200, 401]
+        sb.set_token_max_uses(0)
         # advancing the virtual clock past the lifetime expires tokens as well
         sb.set_token_lifetime(60)
         headers = {"Authorization": "Bearer " + _token(sb, grant_type="client_credentials", **sb.credentials())

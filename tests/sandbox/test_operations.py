@@ -14,17 +14,20 @@ from loader.sandbox import FaultRule, SandboxConfig, SandboxServer
 
 
 def test_rate_limit_answers_429_with_retry_after() -> None:
-    with SandboxServer(SandboxConfig(documents=50, rate_limit=5)) as sb:
+    # 0.5 requests/s in bursts of 5: the 12 quick requests meet a 429 unless they took 14 s, and
+    # waiting Retry-After (2 s) surely refills a token: no race with this machine's speed.
+    with SandboxServer(SandboxConfig(documents=50, rate_limit=0.5, rate_burst=5)) as sb:
         api = Api(sb)  # the token request took one token
         statuses = [api.raw("GET", "/status").status_code for _ in range(12)]
         assert 429 in statuses and statuses[0] == 200
         limited = next(r for r in (api.raw("GET", "/status") for _ in range(5)) if r.status_code == 429)
         assert int(limited.headers["Retry-After"]) >= 1
         assert limited.json()["errors"][0]["status"] == 429
-        time.sleep(1.0)
+        time.sleep(int(limited.headers["Retry-After"]))
         assert api.raw("GET", "/status").status_code == 200
-        sb.set_rate_limit(5, retry_after=False)
+        sb.set_rate_limit(0.5, burst=1, retry_after=False)
         codes = [api.raw("GET", "/status") for _ in range(10)]
+        assert any(r.status_code == 429 for r in codes)
         assert all("Retry-After" not in r.headers for r in codes if r.status_code == 429)
 
 
