@@ -42,7 +42,7 @@ LANDING_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("_record_hash", "VARCHAR", "STRING", "sha256 of `_data`."),
     ("_cursor_value", "VARCHAR", "STRING", "Replication key value (e.g. `version`), if any."),
     ("_extracted_at", "TIMESTAMP", "TIMESTAMP", "When the record was fetched (UTC)."),
-    ("_loaded_at", "TIMESTAMP", "TIMESTAMP", "When the row was committed (UTC); freshness and incremental key."),
+    ("_loaded_at", "TIMESTAMP", "TIMESTAMP", "When the row was committed (UTC): the version the incremental staging models build from."),
     ("_sync_id", "VARCHAR", "STRING", "The loader run that wrote the row (joins `_loader_runs`)."),
     ("_is_deleted", "BOOLEAN", "BOOL", "Tombstone: the id vanished from the source (id sweep)."),
     ("_deleted_at", "TIMESTAMP", "TIMESTAMP", "When the tombstone was set."),
