@@ -18,7 +18,7 @@ import click
 from loader.client.http import ApiClient
 from loader.config import StreamSelection
 from loader.errors import ApiError, LoaderError, MissingRightsError
-from loader.streams.registry import REGISTRY
+from loader.streams.registry import REGISTRY, StreamSpec
 
 READABLE = "readable"
 NO_RIGHTS = "no rights (403)"
@@ -34,9 +34,8 @@ class Probe:
     advice: str = ""
 
 
-def _request(client: ApiClient, sel: StreamSelection, today: date) -> tuple[str, Any]:
+def _request(client: ApiClient, spec: StreamSpec, today: date) -> tuple[str, Any]:
     """Make the stream's probe request; returns the endpoint asked (for the table)."""
-    spec = sel.spec
     if spec.kind == "reports":
         client.get("/fiscalyears")
         month = today.replace(day=1)
@@ -59,10 +58,14 @@ def _request(client: ApiClient, sel: StreamSelection, today: date) -> tuple[str,
 
 
 def probe_streams(client: ApiClient, selection: Iterable[StreamSelection], today: date) -> list[Probe]:
+    return probe_specs(client, [sel.spec for sel in selection], today)
+
+
+def probe_specs(client: ApiClient, specs: Iterable[StreamSpec], today: date) -> list[Probe]:
+    """One probe per stream (also used by `init`, before there is a config)."""
     order = [spec.name for spec in REGISTRY]
     probes: dict[str, Probe] = {}
-    for sel in sorted(selection, key=lambda sel: order.index(sel.spec.name)):  # parents first
-        spec = sel.spec
+    for spec in sorted(specs, key=lambda spec: order.index(spec.name)):  # parents first
         endpoint = f"{'POST' if spec.kind == 'reports' else 'GET'} {spec.path}"
         parent = probes.get(spec.parent or "")
         if parent is not None and parent.outcome == NO_RIGHTS:
@@ -70,7 +73,7 @@ def probe_streams(client: ApiClient, selection: Iterable[StreamSelection], today
                                       f"needs its parent stream {parent.stream}: {parent.advice}")
             continue
         try:
-            endpoint, _ = _request(client, sel, today)
+            endpoint, _ = _request(client, spec, today)
             probes[spec.name] = Probe(spec.name, endpoint, READABLE)
         except MissingRightsError as exc:
             where = f"{exc.method} {exc.path}" if exc.path else endpoint

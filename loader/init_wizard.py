@@ -9,10 +9,9 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from loader.client.http import ApiClient
-from loader.errors import ApiError, MissingRightsError
 from loader.streams.registry import REGISTRY, StreamSpec
 
 HOSTS = {"production": "https://api.procountor.com", "test": "https://pts-api.procountor.com"}
@@ -44,44 +43,16 @@ class StreamAccess:
     detail: str = ""
 
 
-def _probe_params(spec: StreamSpec) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if spec.date_params:
-        today = date.today()
-        params = {spec.date_params[0]: (today - timedelta(days=7)).isoformat(),
-                  spec.date_params[1]: today.isoformat()}
-    return params
-
-
 def stream_access(client: ApiClient, specs: tuple[StreamSpec, ...] = REGISTRY) -> list[StreamAccess]:
-    """Which streams this API user can read: one small request per endpoint.
+    """Which streams this API user can read: `check`'s probe, one small request per stream."""
+    from loader.check import NO_RIGHTS as CHECK_NO_RIGHTS
+    from loader.check import READABLE as CHECK_READABLE
+    from loader.check import probe_specs
 
-    Streams read through another one (payment events and exchange rates follow invoices, the
-    accounting reports follow the chart of accounts) take that stream's answer. This is the one
-    place `init` asks about rights; the per-stream check of `check` replaces it once it exists.
-    """
-    by_name: dict[str, StreamAccess] = {}
-    deferred: list[StreamSpec] = []
-    for spec in specs:
-        if spec.kind in ("fanout", "exchange_rates", "reports"):
-            deferred.append(spec)
-            continue
-        try:
-            answer = client.get(spec.path, params=_probe_params(spec) or None, allow_404=True)
-        except MissingRightsError as exc:
-            by_name[spec.name] = StreamAccess(spec.name, NO_RIGHTS, str(exc))
-            continue
-        except ApiError as exc:
-            by_name[spec.name] = StreamAccess(spec.name, NOT_AVAILABLE, str(exc))
-            continue
-        status = NOT_AVAILABLE if answer is None else READABLE
-        by_name[spec.name] = StreamAccess(spec.name, status, "HTTP 404" if answer is None else "")
-    for spec in deferred:
-        source = spec.parent or "accounts"
-        parent = by_name.get(source)
-        status = parent.status if parent else NOT_AVAILABLE
-        by_name[spec.name] = StreamAccess(spec.name, status, f"follows {source}")
-    return [by_name[s.name] for s in specs]
+    status = {CHECK_READABLE: READABLE, CHECK_NO_RIGHTS: NO_RIGHTS}
+    probes = {p.stream: p for p in probe_specs(client, specs, date.today())}
+    return [StreamAccess(s.name, status.get(probes[s.name].outcome, NOT_AVAILABLE), probes[s.name].advice)
+            for s in specs]
 
 
 @dataclass
