@@ -68,46 +68,62 @@
 {%- endmacro %}
 
 
-{#- Unnest a JSON array into one row per element, as a join clause:
-      from parent as p
-      {{ unnest_json_array('p._data', '$.transactions', 'txn') }}
-    then read the element with json_array_value('txn') and its 0-based position with
-    json_array_index('txn'). Parents with a missing or empty array produce no rows. -#}
-{% macro unnest_json_array(json_expr, path, alias) -%}
-    {{ return(adapter.dispatch('unnest_json_array', 'procountor')(json_expr, path, alias)) }}
+{#- One row per element of a JSON array, as a relation to select from in place of `relation`:
+      from {{ unnest_json_array('source', '_data', '$.transactions', 'txn') }}
+    keeps every column of `relation` (still reachable as relation.column) and adds the element, read
+    with json_array_value('txn'), and its 0-based position, json_array_index('txn'). Rows whose array
+    is missing, null or empty produce no rows.
+    On DuckDB the array is cast to JSON[] and unnested in the select list: json_each slows down with
+    document size (a bank statement with 2 000 events), the list unnest does not. -#}
+{% macro unnest_json_array(relation, json_column, path, alias) -%}
+    {{ return(adapter.dispatch('unnest_json_array', 'procountor')(relation, json_column, path, alias)) }}
 {%- endmacro %}
 
-{% macro default__unnest_json_array(json_expr, path, alias) -%}{{ procountor.not_supported('unnest_json_array') }}{%- endmacro %}
-{% macro duckdb__unnest_json_array(json_expr, path, alias) -%}
-    cross join json_each({{ json_expr }}, '{{ path }}') as {{ alias }}
+{% macro default__unnest_json_array(relation, json_column, path, alias) -%}{{ procountor.not_supported('unnest_json_array') }}{%- endmacro %}
+
+{% macro duckdb__unnest_json_array(relation, json_column, path, alias) -%}
+    (
+        select
+            * exclude ({{ alias }}_list),
+            unnest({{ alias }}_list) as {{ alias }}_value,
+            generate_subscripts({{ alias }}_list, 1) - 1 as {{ alias }}_index
+        from (
+            select
+                *,
+                cast(json_extract({{ json_column }}, '{{ path }}') as json []) as {{ alias }}_list
+            from {{ relation }}
+        )
+    ) as {{ relation }}
 {%- endmacro %}
 
-{% macro bigquery__unnest_json_array(json_expr, path, alias) -%}
-    cross join unnest(json_query_array({{ json_expr }}, '{{ path }}')) as {{ alias }} with offset as {{ alias }}_index
+{% macro bigquery__unnest_json_array(relation, json_column, path, alias) -%}
+    (
+        select
+            {{ relation }}.*,
+            {{ alias }}_value,
+            {{ alias }}_index
+        from {{ relation }}
+        cross join unnest(json_query_array({{ relation }}.{{ json_column }}, '{{ path }}')) as {{ alias }}_value
+            with offset as {{ alias }}_index
+    ) as {{ relation }}
 {%- endmacro %}
 
+{#- The element of unnest_json_array(..., alias), as JSON text. -#}
 {% macro json_array_value(alias) -%}
     {{ return(adapter.dispatch('json_array_value', 'procountor')(alias)) }}
 {%- endmacro %}
 
 {% macro default__json_array_value(alias) -%}{{ procountor.not_supported('json_array_value') }}{%- endmacro %}
+
 {% macro duckdb__json_array_value(alias) -%}
-    cast({{ alias }}.value as {{ procountor.type_text() }})
+    cast({{ alias }}_value as {{ procountor.type_text() }})
 {%- endmacro %}
 
 {% macro bigquery__json_array_value(alias) -%}
-    {{ alias }}
+    {{ alias }}_value
 {%- endmacro %}
 
+{#- The 0-based position of the element of unnest_json_array(..., alias). -#}
 {% macro json_array_index(alias) -%}
-    {{ return(adapter.dispatch('json_array_index', 'procountor')(alias)) }}
-{%- endmacro %}
-
-{% macro default__json_array_index(alias) -%}{{ procountor.not_supported('json_array_index') }}{%- endmacro %}
-{% macro duckdb__json_array_index(alias) -%}
-    cast({{ alias }}.key as {{ procountor.type_int() }})
-{%- endmacro %}
-
-{% macro bigquery__json_array_index(alias) -%}
-    {{ alias }}_index
+    cast({{ alias }}_index as {{ procountor.type_int() }})
 {%- endmacro %}

@@ -19,8 +19,7 @@ periods as (
             else {{ json_str('source._data', '$.reportParameters.type') }}
         end as report_type,
         {{ json_array_value('per') }} as period_json
-    from source
-    {{ unnest_json_array('source._data', '$.reportData.periods', 'per') }}
+    from {{ unnest_json_array('source', '_data', '$.reportData.periods', 'per') }}
 
 ),
 
@@ -34,8 +33,7 @@ rows_unnested as (
         {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
         {{ json_array_index('rw') }} as row_index,
         {{ json_array_value('rw') }} as row_json
-    from periods
-    {{ unnest_json_array('periods.period_json', '$.rows', 'rw') }}
+    from {{ unnest_json_array('periods', 'period_json', '$.rows', 'rw') }}
 
 ),
 

@@ -14,8 +14,7 @@ translations as (
         source._record_id,
         lower({{ json_str(json_array_value('tr'), '$.languageCode') }}) as language_code,
         {{ json_str(json_array_value('tr'), '$.translation') }} as translation
-    from source
-    {{ unnest_json_array('source._data', '$.translations', 'tr') }}
+    from {{ unnest_json_array('source', '_data', '$.translations', 'tr') }}
 
 ),
 

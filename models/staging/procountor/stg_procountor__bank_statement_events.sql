@@ -32,8 +32,7 @@ top_level as (
         source._source_changed_at,
         {{ json_array_index('ev') }} as event_index,
         {{ json_array_value('ev') }} as event_json
-    from source
-    {{ unnest_json_array('source._data', '$.events', 'ev') }}
+    from {{ unnest_json_array('source', '_data', '$.events', 'ev') }}
 
 ),
 
@@ -49,8 +48,7 @@ children as (
         {{ json_int('top_level.event_json', '$.id') }} as parent_event_id,
         {{ json_array_index('child') }} as child_index,
         {{ json_array_value('child') }} as event_json
-    from top_level
-    {{ unnest_json_array('top_level.event_json', '$.event', 'child') }}
+    from {{ unnest_json_array('top_level', 'event_json', '$.event', 'child') }}
 
 ),
 

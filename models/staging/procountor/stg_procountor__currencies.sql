@@ -14,8 +14,7 @@ unnested as (
         source._company_id as company_id,
         {{ json_array_value('cur') }} as currency_json,
         source._loaded_at as loaded_at
-    from source
-    {{ unnest_json_array('source._data', '$.currencies', 'cur') }}
+    from {{ unnest_json_array('source', '_data', '$.currencies', 'cur') }}
 
 ),
 

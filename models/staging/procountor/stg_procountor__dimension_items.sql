@@ -13,8 +13,7 @@ unnested as (
         source._company_id as company_id,
         cast(source._record_id as {{ type_int() }}) as dimension_id,
         {{ json_array_value('item') }} as item_json
-    from source
-    {{ unnest_json_array('source._data', '$.items', 'item') }}
+    from {{ unnest_json_array('source', '_data', '$.items', 'item') }}
 
 ),
 

@@ -24,8 +24,7 @@ unnested as (
         source._source_changed_at,
         {{ json_array_index('r') }} as row_index,
         {{ json_array_value('r') }} as row_json
-    from source
-    {{ unnest_json_array('source._data', '$.invoiceRows', 'r') }}
+    from {{ unnest_json_array('source', '_data', '$.invoiceRows', 'r') }}
 
 ),
 

@@ -26,8 +26,7 @@ sum_info as (
         {{ json_money(json_array_value('si'), '$.excludingVatTotal') }} as excluding_vat_total,
         {{ json_money(json_array_value('si'), '$.vatSumTotal') }} as vat_total,
         {{ json_money(json_array_value('si'), '$.invoiceSumTotal') }} as invoice_total
-    from source
-    {{ unnest_json_array('source._data', '$.invoiceSumInfo', 'si') }}
+    from {{ unnest_json_array('source', '_data', '$.invoiceSumInfo', 'si') }}
 
 ),
 

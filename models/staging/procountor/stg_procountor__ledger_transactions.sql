@@ -24,8 +24,7 @@ unnested as (
         source._source_changed_at,
         {{ json_array_index('txn') }} as line_index,
         {{ json_array_value('txn') }} as txn_json
-    from source
-    {{ unnest_json_array('source._data', '$.transactions', 'txn') }}
+    from {{ unnest_json_array('source', '_data', '$.transactions', 'txn') }}
 
 ),
 

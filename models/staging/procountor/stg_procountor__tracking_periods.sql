@@ -14,8 +14,7 @@ unnested as (
         cast(source._record_id as {{ type_int() }}) as fiscal_year_id,
         {{ json_array_index('tp') }} as period_index,
         {{ json_array_value('tp') }} as period_json
-    from source
-    {{ unnest_json_array('source._data', '$.trackingPeriods', 'tp') }}
+    from {{ unnest_json_array('source', '_data', '$.trackingPeriods', 'tp') }}
 
 ),
 

@@ -23,8 +23,7 @@ transactions as (
         cast(source._record_id as {{ type_int() }}) as receipt_id,
         source._source_changed_at,
         {{ json_array_value('txn') }} as txn_json
-    from source
-    {{ unnest_json_array('source._data', '$.transactions', 'txn') }}
+    from {{ unnest_json_array('source', '_data', '$.transactions', 'txn') }}
 
 ),
 
@@ -37,8 +36,7 @@ unnested as (
         {{ json_int('transactions.txn_json', '$.id') }} as transaction_id,
         {{ json_array_index('dv') }} as value_index,
         {{ json_array_value('dv') }} as value_json
-    from transactions
-    {{ unnest_json_array('transactions.txn_json', '$.dimensionItemValues', 'dv') }}
+    from {{ unnest_json_array('transactions', 'txn_json', '$.dimensionItemValues', 'dv') }}
 
 ),
 
