@@ -88,3 +88,23 @@ def test_extract_twice_then_dbt_build_matches_the_sandbox(cli, sandbox, tmp_path
     ours = {month: Decimal(str(total)) for month, total in rows}
     truth = {m: v for m, v in sandbox.truth.pl_by_month(0).items() if v != 0}
     assert {m: v for m, v in ours.items() if v != 0} == truth
+    assert_every_column_reads(db)
+
+
+def assert_every_column_reads(db: Path) -> None:
+    """Staging models are views: a cast that fails on real values (text read as money) passes
+    `dbt build` and only breaks when a BI tool selects that column. Read every column of every model."""
+    con = duckdb.connect(str(db), read_only=True)
+    failures = []
+    try:
+        relations = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                                "WHERE table_schema <> 'raw_procountor' ORDER BY 1, 2").fetchall()
+        assert len(relations) > 40
+        for schema, table in relations:
+            try:
+                con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+            except duckdb.Error as exc:
+                failures.append(f"{schema}.{table}: {exc}")
+    finally:
+        con.close()
+    assert not failures, "\n".join(failures)

@@ -17,7 +17,7 @@ final as (
         {{ json_money('_data', '$.amount') }} as amount,
         {{ json_str('_data', '$.receiverName') }} as receiver_name,
         {{ json_str('_data', '$.status') }} as payment_status,
-        {{ json_money('_data', '$.serviceCharge') }} as service_charge,
+        {{ json_str('_data', '$.serviceCharge') }} as service_charge_policy,
         {{ json_money('_data', '$.paidAmount') }} as paid_amount,
         {{ json_str('_data', '$.paidCurrency') }} as paid_currency,
         _loaded_at as loaded_at
