@@ -1,5 +1,5 @@
-"""Incremental builds of every incremental model (the JSON-unnesting staging tables, the GL, invoice and
-dimension-allocation facts) equal a full refresh, also after a receipt is recreated under a new id,
+"""Incremental builds of every incremental model (the JSON-unnesting staging tables) and the facts built
+on them equal a full refresh, also after a receipt is recreated under a new id,
 another invalidated, a payment event deleted (tombstoned), a bank statement edited (one event fewer,
 one more), an invoice row dropped and a dimension added to a company."""
 
