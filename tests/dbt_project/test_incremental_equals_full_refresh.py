@@ -1,7 +1,8 @@
 """Incremental builds of every incremental model (the JSON-unnesting staging tables) and the facts built
 on them equal a full refresh, also after a receipt is recreated under a new id,
 another invalidated, a payment event deleted (tombstoned), a bank statement edited (one event fewer,
-one more), an invoice row dropped and a dimension added to a company."""
+one more), an invoice row dropped and a dimension added to a company. Proves consistency (incremental =
+full refresh of our own models), not correctness."""
 
 from __future__ import annotations
 
