@@ -17,7 +17,7 @@ import yaml
 
 from loader.errors import ConfigError
 from loader.projection import Trie, build_trie
-from loader.streams.contract import field_catalog, recursive_links
+from loader.streams.contract import canonical_path, field_catalog, recursive_links
 from loader.streams.registry import REGISTRY, StreamSpec, get_stream
 
 DEFAULT_BASE_URL = "https://api.procountor.com/api"
@@ -182,6 +182,10 @@ def _selection(spec: StreamSpec, raw: Any) -> StreamSelection:
         return StreamSelection(spec, sorted(set(leaves) | set(extra)), options, all_fields=True)
     if not isinstance(fields_raw, list) or not all(isinstance(f, str) for f in fields_raw):
         raise ConfigError(f"streams.{spec.name}.fields must be 'all' or a list of field paths")
+    # A path through a recursive field names the same field as its canonical path (one type, one
+    # selection): `events.event.name` is `events.name`.
+    links = recursive_links(spec.record_schema)
+    fields_raw = [canonical_path(f, links) for f in fields_raw]
     known = set(catalog)
     bad = [f for f in fields_raw if f not in known]
     if bad:

@@ -131,3 +131,13 @@ def test_a_new_field_inside_serial_number_is_reported_not_loaded(cli, sandbox, t
     assert "not loaded: serialNumber.checkDigit" in run.output
     receipts = _landed(db, "ledger_receipts")
     assert receipts and all(r["serialNumber"] == {"series": "A", "number": 4} for r in receipts.values())
+
+
+def test_a_field_path_through_child_events_selects_the_event_field(tmp_path: Path) -> None:
+    from loader.config import load_config
+
+    cfg = tmp_path / "procountor.yml"
+    cfg.write_text("streams:\n  bank_statements:\n    fields: [events.event.name, events.event]\n")
+    fields = load_config(cfg).streams["bank_statements"].fields
+    assert "events.name" in fields and "events.event" in fields
+    assert not any(f.startswith("events.event.") for f in fields)
