@@ -18,6 +18,7 @@ import click
 from loader.client.http import ApiClient
 from loader.config import StreamSelection
 from loader.errors import ApiError, LoaderError, MissingRightsError
+from loader.paging import records_of
 from loader.streams.registry import REGISTRY, StreamSpec
 
 READABLE = "readable"
@@ -34,8 +35,9 @@ class Probe:
     advice: str = ""
 
 
-def _request(client: ApiClient, spec: StreamSpec, today: date) -> tuple[str, Any]:
-    """Make the stream's probe request; returns the endpoint asked (for the table)."""
+def _request(client: ApiClient, spec: StreamSpec, today: date, parent_id: str | None,
+             currency: str) -> tuple[str, Any]:
+    """Make the stream's probe request; returns the endpoint asked (for the table) and the answer."""
     if spec.kind == "reports":
         client.get("/fiscalyears")
         month = today.replace(day=1)
@@ -43,12 +45,14 @@ def _request(client: ApiClient, spec: StreamSpec, today: date) -> tuple[str, Any
                                 "endDate": today.isoformat()})
         return f"POST {spec.path}", None
     if spec.kind == "exchange_rates":
-        params: dict[str, Any] = {"baseCurrency": "EUR", "currency": "USD", "day": today.isoformat(),
+        params: dict[str, Any] = {"baseCurrency": currency, "currency": "USD" if currency != "USD" else "EUR",
+                                  "day": today.isoformat(),
                                   "rateType": "PROCOUNTOR_ACCOUNTING_EXCHANGE_RATE"}
         return f"GET {spec.path}", client.get(spec.path, params, allow_404=True)
     params = dict(spec.variants[0]) if spec.variants else {}
     if spec.kind == "fanout" and spec.fanout_param:
-        params[spec.fanout_param] = "0"  # no such parent: an empty answer proves the right
+        # A real parent when the parent's probe found one; else an id no record has (an empty answer).
+        params[spec.fanout_param] = parent_id or "0"
     if spec.date_params:
         params[spec.date_params[0]] = (today - timedelta(days=30)).isoformat()
         params[spec.date_params[1]] = today.isoformat()
@@ -57,14 +61,17 @@ def _request(client: ApiClient, spec: StreamSpec, today: date) -> tuple[str, Any
     return f"GET {spec.path}", client.get(spec.path, params or None)
 
 
-def probe_streams(client: ApiClient, selection: Iterable[StreamSelection], today: date) -> list[Probe]:
-    return probe_specs(client, [sel.spec for sel in selection], today)
+def probe_streams(client: ApiClient, selection: Iterable[StreamSelection], today: date,
+                  currency: str = "EUR") -> list[Probe]:
+    return probe_specs(client, [sel.spec for sel in selection], today, currency)
 
 
-def probe_specs(client: ApiClient, specs: Iterable[StreamSpec], today: date) -> list[Probe]:
-    """One probe per stream (also used by `init`, before there is a config)."""
+def probe_specs(client: ApiClient, specs: Iterable[StreamSpec], today: date, currency: str = "EUR") -> list[Probe]:
+    """One probe per stream (also used by `init`, before there is a config). `currency` is the
+    company's own (the base of exchange rates)."""
     order = [spec.name for spec in REGISTRY]
     probes: dict[str, Probe] = {}
+    first_ids: dict[str, str] = {}
     for spec in sorted(specs, key=lambda spec: order.index(spec.name)):  # parents first
         endpoint = f"{'POST' if spec.kind == 'reports' else 'GET'} {spec.path}"
         parent = probes.get(spec.parent or "")
@@ -73,8 +80,11 @@ def probe_specs(client: ApiClient, specs: Iterable[StreamSpec], today: date) -> 
                                       f"needs its parent stream {parent.stream}: {parent.advice}")
             continue
         try:
-            endpoint, _ = _request(client, spec, today)
+            endpoint, answer = _request(client, spec, today, first_ids.get(spec.parent or ""), currency)
             probes[spec.name] = Probe(spec.name, endpoint, READABLE)
+            records = records_of(spec, answer) if spec.kind == "list" else []
+            if records and records[0].get(spec.primary_key) is not None:
+                first_ids[spec.name] = str(records[0][spec.primary_key])
         except MissingRightsError as exc:
             where = f"{exc.method} {exc.path}" if exc.path else endpoint
             probes[spec.name] = Probe(

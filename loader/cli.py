@@ -244,7 +244,8 @@ def check(ctx: Ctx, connection: str | None) -> None:
         company = client.get("/company")
         click.echo(f"{conn.name}: signed in to company {company.get('id')} "
                    f"({company.get('name')}) at {conn.base_url} ({version_note(conn.base_url)})")
-        probes = probing.probe_streams(client, cfg.streams.values(), date.today())
+        probes = probing.probe_streams(client, cfg.streams.values(), date.today(),
+                                       str(company.get("companyCurrency") or "EUR"))
         for line in probing.table(probes):
             click.echo(line)
         denied = [p.stream for p in probes if p.outcome == probing.NO_RIGHTS]
