@@ -56,6 +56,14 @@ mapped as (
     where ranges.company_id is null
 ),
 
+mapping_counts as (
+    select
+        account_code,
+        count(*) as mappings
+    from mapped
+    group by 1
+),
+
 classified as (
     select
         expected.account_code,
@@ -84,12 +92,9 @@ left join mapped
         and expected.report_type = mapped.report_type
         and expected.line_order = mapped.line_order
         and expected.account_class = mapped.account_class
-where
-    mapped.account_code is null
-    or (
-        select count(*) from mapped as m
-        where m.account_code = expected.account_code
-    ) != 1
+left join mapping_counts
+    on expected.account_code = mapping_counts.account_code
+where mapped.account_code is null or mapping_counts.mappings != 1
 union all
 select
     expected.account_code,
