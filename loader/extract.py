@@ -312,7 +312,9 @@ class Extractor:
             commit = StreamCommit(
                 company_id=self.company_id, stream=spec.name, sync_id=self.sync_id,
                 spool_files=[writer.path],
-                mode="replace" if (full and spec.kind not in ("exchange_rates", "reports")) else "merge",
+                # A replace deletes what the listing left out: only from a listing proven complete.
+                mode="replace" if (full and spec.kind not in ("exchange_rates", "reports")
+                                   and not result.tombstones_skipped) else "merge",
                 state=new_state, deleted_ids=deleted, seen_fields=result.new_fields,
             )
             if self.fail_on_drift:
@@ -396,11 +398,10 @@ class Extractor:
             self._bookmark(spec.name, state, new_state, result, newest, time.monotonic() - listing_started)
         deleted: list[str] = []
         gaps = [r.reason for r in reports if not r.complete]
-        if live is not None:
-            if gaps:
-                self._skip_tombstones(result, gaps)
-            else:
-                deleted = sorted(live - listed)
+        if gaps and (live is not None or full) and not self.dry_run:
+            self._skip_tombstones(result, gaps)
+        elif live is not None:
+            deleted = sorted(live - listed)
         if (live is not None or full) and spec.sweep != "none" and not gaps:
             # A full listing is a sweep too: the table now holds exactly what the API lists.
             new_state["last_sweep_at"] = datetime.now(UTC).strftime(TS_FORMAT)
@@ -675,7 +676,9 @@ class Extractor:
         for records in self._map(fetch, batches):
             for record in records:
                 writer.write(record)
-        self._child_bookmark(spec.parent or "", state, new_state)
+        if not unproven:
+            # An unproven re-read keeps the bookmark, so the next run reads those parents again.
+            self._child_bookmark(spec.parent or "", state, new_state)
         deleted: list[str] = []
         if not full and parent_ids and not self.dry_run:
             proven = sorted(set(parent_ids) - set(unproven), key=_id_sort)

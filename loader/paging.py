@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from loader.client.http import ApiClient
@@ -74,6 +74,7 @@ class Listing:
     total: int | None = None
     short_pages: int = 0  # pages shorter than the size we asked for before the end (a capped size)
     newest: str | None = None  # the highest cursor value (`version`) seen
+    ids: set[Any] = field(default_factory=set, repr=False)  # distinct ids seen, for `rows`
 
     def done(self, how: str) -> None:
         self.complete, self.reason = True, how
@@ -104,17 +105,21 @@ def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
                 raise ApiError(f"{spec.path}: the server ignores previousId and the endpoint has no page "
                                "parameter; cannot page through it safely") from None
         # Fall back to page numbers from the start; the caller de-duplicates ids.
-        report.rows, report.total, report.short_pages = 0, None, 0
+        report.rows, report.total, report.short_pages, report.ids = 0, None, 0, set()
     yield from _numbered(client, spec, params, report)
 
 
-def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int) -> bool:
+def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int, key: str) -> bool:
     """Account one page; True when it proves the end of the listing."""
     meta = _meta(body)
     if report.total is None and meta.get("totalCount") is not None:
         with contextlib.suppress(TypeError, ValueError):
             report.total = int(meta["totalCount"])
-    report.rows += len(records)
+    # Distinct ids, not rows: a page-numbered listing repeats rows when records shift under it,
+    # and repeated rows must not make up for missing ones.
+    for r in records:
+        report.ids.add(r.get(key) if key and isinstance(r, dict) else id(r))
+    report.rows = len(report.ids)
     if report.total is not None and report.rows >= report.total:
         report.done(f"{report.rows} rows of totalCount {report.total}")
         return True
@@ -158,7 +163,7 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
             raise KeysetIgnored
         yield records
         # totalCount is read from the first keyset page only: later pages may count what is left.
-        if _ended(report, records, body if previous is None else None, spec.page_size):
+        if _ended(report, records, body if previous is None else None, spec.page_size, spec.primary_key):
             return
         previous = max(ids)
 
@@ -174,10 +179,8 @@ def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
             _empty_page(report)
             return
         yield records
-        if _ended(report, records, body, size):
+        if _ended(report, records, body, size, spec.primary_key):
             return
-        if page == 0 and len(records) < size:
-            # A short first page that is not the end: the server caps `size`. Ask for what it
-            # serves, so page numbers mean the same offsets whichever size it multiplies by.
-            size = len(records)
+        # A short page that is not the end: the server serves fewer rows than asked (a silent
+        # cap). The next page number continues after what it served, at the size it applies.
         page += 1

@@ -70,6 +70,11 @@ def sandbox() -> None:
 @click.option("--version-zone", type=click.Choice(["Europe/Helsinki", "UTC"]), default=None,
               help="Zone of version/created stamps and their filters [default: $SANDBOX_VERSION_ZONE or "
                    "Europe/Helsinki].")
+@click.option("--page-size-cap", default=0, show_default=True, type=int,
+              help="Serve at most N rows a page whatever size asked (meta still claims the size asked); 0 = off.")
+@click.option("--omit-total-count", is_flag=True, help="Leave meta.totalCount out of paged answers.")
+@click.option("--drop-listing-rows", "listing_drop_every", default=0, show_default=True, type=int,
+              help="Paged listings leave out records whose id is a multiple of N (totalCount still counts them).")
 @click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
 @click.option("--deny-rights", "deny_rights", multiple=True,
               help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
@@ -89,6 +94,8 @@ def serve(**options: Any) -> None:
         timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
         clock_running=options["clock_running"], db_dir=options["db_dir"],
         denied_rights=_parse_denied(options["deny_rights"]),
+        page_size_cap=options["page_size_cap"], omit_total_count=options["omit_total_count"],
+        listing_drop_every=options["listing_drop_every"],
         **({"version_zone": options["version_zone"]} if options["version_zone"] else {}),
     )
     server = SandboxServer(config).start()

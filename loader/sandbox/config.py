@@ -60,6 +60,10 @@ class SandboxConfig:
     version_zone: str = field(default_factory=lambda: os.environ.get("SANDBOX_VERSION_ZONE") or "Europe/Helsinki")
     clock_running: bool = False  # False: time stands still unless advanced (deterministic)
     db_dir: str | None = None  # where the per-company SQLite index lives; None = a temp dir
+    # Listing variants of servers other than Procountor's documented one (see docs/sandbox.md):
+    page_size_cap: int = 0  # serve at most this many rows a page, whatever `size` asked; meta echoes `size`
+    omit_total_count: bool = False  # no `meta.totalCount` in paged answers (older API versions)
+    listing_drop_every: int = 0  # N > 0: paged listings leave out every record whose id is a multiple of N
     # The API is served at /api and at the pinned roots /vYYMM/api, /latest/api, /supported/api;
     # numbered versions listed here answer 404 (a pin past its ~9 months of support).
     retired_api_versions: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, control, oauth, rights
+from . import api, control, listing, oauth, rights
 from .app import SandboxApp
 from .jsonout import dumps_bytes
 from .params import ApiError, Query
@@ -221,8 +221,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if rights.denied(company.denied_rights, sub):
                 raise ApiError(403, "FORBIDDEN: the user has no rights to this resource", None)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            request = api.Request(company, method, sub, Query(query_string, app.clock.stamp_zone), headers, body,
-                                  params)
-            return 200, dumps_bytes(handler(request)), JSON, {}
+            query = Query(query_string, app.clock.stamp_zone)
+            asked = listing.cap_page_size(query, app.config)
+            request = api.Request(company, method, sub, query, headers, body, params)
+            return 200, dumps_bytes(listing.reshape(handler(request), asked, app.config)), JSON, {}
         except ApiError as error:
             return error.status, dumps_bytes(error.body()), JSON, error.headers

@@ -206,6 +206,17 @@ class SandboxServer:
         self._app.ops.set_faults(rate, list(kinds) if kinds is not None else None, parsed, seed, latency_ms,
                                  timeout_seconds)
 
+    def set_listing(self, page_size_cap: int | None = None, omit_total_count: bool | None = None,
+                    drop_every: int | None = None) -> None:
+        """Change the listing variants at run time (see SandboxConfig)."""
+        config = self._app.config
+        if page_size_cap is not None:
+            config.page_size_cap = page_size_cap
+        if omit_total_count is not None:
+            config.omit_total_count = omit_total_count
+        if drop_every is not None:
+            config.listing_drop_every = drop_every
+
     def clear_faults(self) -> None:
         self._app.ops.set_faults(rate=0.0, rules=[], latency_ms=0.0)
 

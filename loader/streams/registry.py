@@ -155,8 +155,9 @@ REGISTRY: tuple[StreamSpec, ...] = (
         kind="fanout",
         parent="invoices",
         fanout_param="invoiceId",
-        paging="page",
-        order_params={},
+        # Keyset by id (the contract offers previousId + orderById): page numbers shift when an
+        # event is added or removed between two pages, and a re-read must be complete to tombstone.
+        paging="keyset",
     ),
     StreamSpec(
         name="business_partners",
