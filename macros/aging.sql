@@ -136,8 +136,9 @@ select * from final
 
 {#- The month-ends open items are aged at: every fiscal month of a company up to and including the month
     of its data's as-of date (the newest `_extracted_at` of the invoices, payment events and ledger
-    receipts it landed), never a future month-end. Only companies whose payment events landed: without
-    them every invoice would look unpaid (DECISIONLOG: "Missing streams", "Aging month-ends"). -#}
+    receipts it landed), never a future month-end. Only companies whose invoices and payment events
+    landed: without payment events every invoice would look unpaid, and without invoices there is
+    nothing to age or to compare with the control accounts (DECISIONLOG: "Missing streams", "Aging"). -#}
 {% macro aging_month_ends() -%}
     select
         fiscal_periods.company_id,
@@ -158,7 +159,9 @@ select * from final
             {%- endif %}
             {%- endfor %}
         ) as extracted
-        where _company_id in ({{ procountor.landed_companies('payment_events') }})
+        where
+            _company_id in ({{ procountor.landed_companies('payment_events') }})
+            and _company_id in ({{ procountor.landed_companies('invoices') }})
         group by 1
     ) as data_as_of
         on

@@ -1,9 +1,11 @@
-"""A company whose API user cannot read some streams (issue 15: 403 on /payments, /bankstatements, ...)
-still gets a passing `dbt build`: landing tables that were never created (BigQuery, a stream not
-selected) and tables left empty (DuckDB, where the loader creates every table) are read as empty.
+"""An API user that cannot read some streams (issue 15: 403 on /payments, /bankstatements, ...) still
+gets a passing `dbt build`: landing tables that were never created (BigQuery, a stream not selected),
+tables left empty (DuckDB, where the loader creates every table) and a stream readable for one company
+but not the other.
 
-Correctness within the fixture: the marts fed by the missing streams are empty, and every other mart
-equals, row by row, the same fixture's build with all streams present."""
+Correctness within the fixture: the marts fed by the missing streams are empty, the company without
+payment events is not aged (and not reconciled with its control accounts), and every other mart equals,
+row by row, the same fixture's build with all streams present."""
 
 from __future__ import annotations
 
@@ -22,11 +24,14 @@ from fixture import build  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-DROPPED = ("bank_statements", "payment_events", "payments")
+DROPPED = ("bank_statements", "payments")
 EMPTIED = ("reference_payments", "products", "bank_accounts")
-# marts that read only the missing streams (aging needs payment events: without them every invoice
-# would look unpaid, so the company is left out)
-EMPTY_MARTS = ("fct_bank_transactions", "rpt_ar_aging", "rpt_ap_aging", "dim_products")
+# the second company's API user cannot read payment events: its rows never landed
+NO_PAYMENT_EVENTS = 102001
+# marts that read only the missing streams
+EMPTY_MARTS = ("fct_bank_transactions", "dim_products")
+# aging needs payment events: without them every invoice would look unpaid, so the company is left out
+COMPANY_LEFT_OUT = ("rpt_ar_aging", "rpt_ap_aging")
 # fct_invoices keeps every invoice; only what it derives from payment events changes
 PAYMENT_COLUMNS = ("paid_amount", "payment_event_count", "last_payment_date", "open_amount")
 
@@ -71,6 +76,7 @@ def test_build_passes_without_unreadable_streams(tmp_path: Path) -> None:
         con.execute(f"drop table raw_procountor.{stream}")
     for stream in EMPTIED:
         con.execute(f"delete from raw_procountor.{stream}")
+    con.execute("delete from raw_procountor.payment_events where _company_id = ?", [NO_PAYMENT_EVENTS])
     con.close()
     # full refresh: a dropped landing table leaves no tombstones for the incremental models to see
     out = dbt(["build", "--full-refresh", *common], env)
@@ -85,10 +91,16 @@ def test_build_passes_without_unreadable_streams(tmp_path: Path) -> None:
         if table in EMPTY_MARTS:
             continue
         got_rows = got[table][1]
+        company = columns.index("company_id") if "company_id" in columns else None
+        if table in COMPANY_LEFT_OUT:
+            assert any(r[company] == NO_PAYMENT_EVENTS for r in expected_rows), f"{table}: the test proves nothing"
+            assert not any(r[company] == NO_PAYMENT_EVENTS for r in got_rows), f"{table} ages an unpaid-looking company"
+            expected_rows = [r for r in expected_rows if r[company] != NO_PAYMENT_EVENTS]
         if table == "fct_invoices":
+            paid = columns.index("paid_amount")
+            # without payment events nothing is paid: the columns say so rather than vanish
+            assert {r[paid] for r in got_rows if r[company] == NO_PAYMENT_EVENTS} == {0}
             keep = [i for i, c in enumerate(columns) if c not in (*PAYMENT_COLUMNS, "_source_changed_at")]
             expected_rows = sorted(tuple(r[i] for i in keep) for r in expected_rows)
             got_rows = sorted(tuple(r[i] for i in keep) for r in got_rows)
-            # without payment events nothing is paid: the columns say so rather than vanish
-            assert {r[columns.index("paid_amount")] for r in got[table][1]} == {0}
         assert got_rows == expected_rows, f"{table} differs from the build with every stream"
