@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from loader import secrets
-from loader.config import Config, load_config
+from loader.config import Config, ConnectionConfig, load_config
 from loader.errors import ConfigError, LoaderError
 
 log = logging.getLogger("loader")
@@ -178,14 +178,35 @@ def progress_callback() -> Callable[[str, int], None] | None:
 @click.option("--dry-run", is_flag=True, help="Read one page per stream and report; write nothing.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 6 when new fields appear in the API.")
 @click.option("--sweep", "force_sweep", is_flag=True, help="Run the deletion sweep now.")
+@click.option("--shard", help="Only shard I/N of the connections (I from 0), with 1/N of the rate budget "
+                              "(default: CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT when set).")
+@click.option("--parallel", type=click.IntRange(min=1),
+              help="Companies extracted side by side (default: extract.parallel_companies).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @pass_ctx
 @handle_errors
 def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_refresh: tuple[str, ...],
-            dry_run: bool, fail_on_drift: bool, force_sweep: bool, as_json: bool) -> None:
-    """Read the selected streams and land them (incrementally where the API allows)."""
+            dry_run: bool, fail_on_drift: bool, force_sweep: bool, shard: str | None, parallel: int | None,
+            as_json: bool) -> None:
+    """Read the selected streams and land them (incrementally where the API allows).
+
+    With several connections, companies run side by side under one rate budget per API client; one
+    company's failure does not stop the others, and the exit code is the worst company's.
+    """
     from loader.client.http import version_note
-    from loader.connect import api_client, destination, pick_connection
+    from loader.companies import (
+        SerializedDestination,
+        assign,
+        client_key,
+        parse_shard,
+        report_partial,
+        run_companies,
+        shard_from_env,
+        shared_limiters,
+        summary_table,
+        worst_exit,
+    )
+    from loader.connect import api_client, destination, pick_connection, rate_limit
     from loader.extract import Extractor
 
     cfg = ctx.config
@@ -196,29 +217,40 @@ def extract(ctx: Ctx, streams: tuple[str, ...], connection: str | None, full_ref
     bad = refresh - set(cfg.streams)
     if bad:
         raise ConfigError(f"--full-refresh: unknown or unselected stream(s) {sorted(bad)}")
-    summaries = []
-    unreadable: list[str] = []
+    index, count = parse_shard(shard) if shard else (shard_from_env() or (0, 1))
+    conns = assign(pick_connection(cfg, connection), index, count)
+    if count > 1:
+        _echo(f"shard {index}/{count}: {len(conns)} connection(s), 1/{count} of each API client's rate budget")
+    limiters = shared_limiters(cfg, conns, count, rate=lambda conn: rate_limit(cfg, conn))
+    workers = parallel or cfg.extract.parallel_companies
     dest = destination(cfg)
+    shared = SerializedDestination(dest) if workers > 1 and len(conns) > 1 else dest
+    progress = progress_callback() if len(conns) <= 1 or workers <= 1 else None
+
+    def extract_one(conn: ConnectionConfig, say: Callable[[str], None]) -> Any:
+        client = api_client(cfg, conn, limiters[client_key(conn)])
+        say(f"connection {conn.name}: {conn.base_url} ({version_note(conn.base_url)}, "
+            f"{client.limiter.rate:g} requests/s" + (" shared by this API client's companies" if len(conns) > 1
+                                                    else "") + ")")
+        extractor = Extractor(cfg, client, shared,  # type: ignore[arg-type]
+                              streams=streams or None, full_refresh=refresh, dry_run=dry_run,
+                              fail_on_drift=fail_on_drift, force_sweep=force_sweep, echo=say, progress=progress)
+        return extractor.run()
+
     try:
-        for conn in pick_connection(cfg, connection):
-            client = api_client(cfg, conn)
-            _echo(f"connection {conn.name}: {conn.base_url} ({version_note(conn.base_url)}, "
-                  f"{client.limiter.rate:g} requests/s)")
-            extractor = Extractor(cfg, client, dest, streams=streams or None,
-                                  full_refresh=refresh, dry_run=dry_run, fail_on_drift=fail_on_drift,
-                                  force_sweep=force_sweep, echo=_echo, progress=progress_callback())
-            summary = extractor.run()
-            summaries.append(summary.as_dict())
-            unreadable += [f"{conn.name}/{u['stream']} ({u['reason']})" for u in summary.unreadable]
-            _echo(f"done: {sum(r.records for r in summary.streams)} records, {summary.requests} requests, "
-                  f"{summary.seconds:.1f}s")
+        outcomes = run_companies(conns, extract_one, parallel=workers, echo=_echo,
+                                 missing_rights_exit=0 if cfg.extract.on_missing_rights == "skip" else 9)
     finally:
         dest.close()
+    if len(outcomes) > 1:
+        for line in summary_table(outcomes):
+            _echo(line)
     if as_json:
-        click.echo(json.dumps(summaries, indent=2, default=str))
-    from loader.check import report_unreadable
-
-    report_unreadable(unreadable, cfg.extract.on_missing_rights)
+        click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2, default=str))
+    report_partial(outcomes, cfg.extract.on_missing_rights, _echo)
+    code = worst_exit([o.exit_code for o in outcomes])
+    if code:
+        sys.exit(code)
 
 
 @main.command()

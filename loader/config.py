@@ -60,6 +60,7 @@ class ExtractConfig:
     # server pts-api (90/min published), 55 elsewhere (client.http.default_rate_limit)
     rate_limit: float | None = None
     workers: int = 4
+    parallel_companies: int = 4  # connections extracted side by side (they share the API client's budget)
     overlap_minutes: int = 75  # >= 60: the autumn clock change repeats an hour of Helsinki stamps
     window_lookback_days: int = 60
     start_date: str = "2000-01-01"
@@ -309,6 +310,8 @@ def load_config(path: str | Path | None = None) -> Config:
         extract.rate_limit = float(extract.rate_limit)
     if (extract.rate_limit is not None and extract.rate_limit <= 0) or extract.workers < 1:
         raise ConfigError("extract.rate_limit must be > 0 and extract.workers >= 1")
+    if extract.parallel_companies < 1:
+        raise ConfigError("extract.parallel_companies must be >= 1")
     if extract.on_missing_rights not in ("partial", "skip"):
         raise ConfigError(f"extract.on_missing_rights must be partial or skip, not {extract.on_missing_rights!r}")
     if extract.lease_ttl_seconds < 1:

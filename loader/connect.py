@@ -39,10 +39,17 @@ def authenticator(conn: ConnectionConfig, timeout: float = 30.0) -> Authenticato
     return ApiKeyAuthenticator(token_url, conn.client_id, conn.client_secret, conn.api_key or "", timeout=timeout)
 
 
-def api_client(config: Config, conn: ConnectionConfig) -> ApiClient:
+def rate_limit(config: Config, conn: ConnectionConfig) -> float:
+    """extract.rate_limit, else the host's default (requests/s for the whole API client)."""
     x = config.extract
-    rate = x.rate_limit if x.rate_limit is not None else default_rate_limit(conn.base_url)
-    return ApiClient(conn.base_url, authenticator(conn, x.timeout_seconds), RateLimiter(rate),
+    return x.rate_limit if x.rate_limit is not None else default_rate_limit(conn.base_url)
+
+
+def api_client(config: Config, conn: ConnectionConfig, limiter: RateLimiter | None = None) -> ApiClient:
+    """`limiter`: a token bucket shared with the other companies of the same API client."""
+    x = config.extract
+    limiter = limiter or RateLimiter(rate_limit(config, conn))
+    return ApiClient(conn.base_url, authenticator(conn, x.timeout_seconds), limiter,
                      timeout=(10.0, x.timeout_seconds), max_attempts=x.max_attempts)
 
 

@@ -3,7 +3,9 @@
 Made for schedulers (cron, Cloud Run jobs): an extract failure exits with the extract's own code
 (2 config, 3 sign-in, 4 API, 5 destination, 6 drift, 7 lease), and dbt is then not run, so the
 marts never mix a half-finished load; a dbt failure exits 8. A partial extract (streams the API
-user may not read) still runs dbt, then exits 9 (0 with extract.on_missing_rights: skip).
+user may not read) still runs dbt, then exits 9 (0 with extract.on_missing_rights: skip). With
+several companies, dbt runs when at least one of them landed (a failed company keeps its last good
+load in the marts) and the exit code is the worst company's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from loader.config import Config
-from loader.errors import ConfigError
+from loader.errors import ConfigError, LoaderError
 
 # dbt targets of profiles.yml.example per destination type
 DEFAULT_TARGETS = {"duckdb": "duckdb", "bigquery": "bigquery"}
@@ -57,23 +59,44 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
     """Raise the extract's LoaderError, or DbtError (exit 8) when dbt fails."""
     import json
 
-    from loader.connect import api_client, destination, pick_connection
+    from loader.companies import (
+        SerializedDestination,
+        client_key,
+        report_partial,
+        run_companies,
+        shared_limiters,
+        summary_table,
+        worst_exit,
+    )
+    from loader.connect import api_client, destination, pick_connection, rate_limit
     from loader.dbt_runner import run_dbt
     from loader.extract import Extractor
 
     dbt_target = dbt_target_for(cfg, target)  # fail on a wrong target before extracting anything
-    records = requests = 0
-    unreadable: list[str] = []
+    conns = pick_connection(cfg, connection)
+    limiters = shared_limiters(cfg, conns, rate=lambda conn: rate_limit(cfg, conn))
     dest = destination(cfg)
+    shared = SerializedDestination(dest) if len(conns) > 1 else dest
+
+    def extract_one(conn, say):  # type: ignore[no-untyped-def]
+        say(f"sync: extracting connection {conn.name}")
+        return Extractor(cfg, api_client(cfg, conn, limiters[client_key(conn)]), shared, echo=say).run()  # type: ignore[arg-type]
+
     try:
-        for conn in pick_connection(cfg, connection):
-            echo(f"sync: extracting connection {conn.name}")
-            summary = Extractor(cfg, api_client(cfg, conn), dest, echo=echo).run()
-            records += sum(s.records for s in summary.streams)
-            requests += summary.requests
-            unreadable += [f"{conn.name}/{u['stream']} ({u['reason']})" for u in summary.unreadable]
+        outcomes = run_companies(conns, extract_one, parallel=cfg.extract.parallel_companies, echo=echo,
+                                 report_errors=len(conns) > 1,
+                                 missing_rights_exit=0 if cfg.extract.on_missing_rights == "skip" else 9)
     finally:
         dest.close()
+    if len(outcomes) > 1:
+        for line in summary_table(outcomes):
+            echo(line)
+    failed = [o for o in outcomes if o.outcome not in ("ok", "partial")]
+    worst = worst_exit([o.exit_code for o in outcomes])
+    if failed and len(failed) == len(outcomes):
+        raise _failed(worst, failed)  # nothing new landed: dbt is not run
+    records = sum(o.records for o in outcomes)
+    requests = sum(o.requests for o in outcomes)
     echo(f"sync: extracted {records} records with {requests} requests; running dbt build --target {dbt_target}")
     args = ["build"]
     if cfg.destination.schema != "raw_procountor":
@@ -84,7 +107,24 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
     echo("sync: dbt build succeeded")
     # What landed is consistent, so dbt ran; a stream the API user may not read still makes
     # the job partial (exit 9) unless the config skips such streams.
-    from loader.check import report_unreadable
+    if not failed:
+        from loader.check import report_unreadable
 
-    report_unreadable(unreadable, cfg.extract.on_missing_rights)
+        report_unreadable([f"{o.connection}/{u['stream']} ({u['reason']})"
+                           for o in outcomes for u in o.summary.get("unreadable") or []],
+                          cfg.extract.on_missing_rights)
+        return SyncResult(records, requests, dbt_target)
+    # the others' data is in the marts; the failed companies keep their last good load
+    report_partial(outcomes, cfg.extract.on_missing_rights, echo)
+    raise _failed(worst, [o for o in outcomes if o.exit_code])
     return SyncResult(records, requests, dbt_target)
+
+
+def _failed(code: int, failed: list) -> LoaderError:  # type: ignore[type-arg]
+    """One error carrying the worst company's exit code and naming every failed company."""
+    worst = next(o for o in failed if o.exit_code == code)
+    names = ", ".join(o.connection for o in failed)
+    error = LoaderError(worst.error if len(failed) == 1 else f"{len(failed)} companies failed ({names}); "
+                        f"worst: {worst.connection}: {worst.error}")
+    error.exit_code, error.kind = code, worst.outcome
+    return error

@@ -87,7 +87,9 @@ def sandbox() -> Iterator[SandboxServer]:
 def test_safe_command_lines_run_against_the_sandbox(sandbox: SandboxServer, tmp_path: Path) -> None:
     """Each documented init/check/extract/discover/runs/state/catalog line exits 0, in a user's order."""
     # `init --auth oauth` is followed by `auth login` in a browser: parsed above, not run here
-    runnable = sorted((line for line in LINES if _subcommand(line) in EXECUTED and "oauth" not in line.argv),
+    # lines with shell variables ($i in a loop) depend on their script: parsed above, not run here
+    runnable = sorted((line for line in LINES if _subcommand(line) in EXECUTED and "oauth" not in line.argv
+                       and not any("$" in a for a in line.argv)),
                       key=lambda line: ORDER[_subcommand(line)])
     assert {_subcommand(line) for line in runnable} >= {"init", "check", "extract"}
     (tmp_path / "docs").mkdir()
