@@ -60,9 +60,10 @@ class Sandbox:
 
 
 def start_sandbox(documents: int, *, rate: float, latency_ms: float, seed: int = 1, db_dir: Path | None = None,
-                  timeout: float = 1800) -> Sandbox:
+                  timeout: float = 1800, companies: int = 1) -> Sandbox:
     argv = [PYTHON, "-m", "loader.sandbox", "serve", "--documents", str(documents), "--seed", str(seed),
-            "--rate-limit", str(rate), "--latency-ms", str(latency_ms), "--port", "0"]
+            "--rate-limit", str(rate), "--latency-ms", str(latency_ms), "--port", "0",
+            "--companies", str(companies)]
     if db_dir is not None:
         db_dir.mkdir(parents=True, exist_ok=True)
         argv += ["--db-dir", str(db_dir)]
@@ -108,6 +109,7 @@ class LoaderRun:
     sandbox_cpu: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
     stderr: str = ""
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # one per company (extract --json)
 
     def records(self, stream: str | None = None) -> int:
         return sum(s["records"] for s in self.summary.get("streams", []) if stream in (None, s["stream"]))
@@ -150,11 +152,10 @@ def run_loader(cfg: Path, sb: Sandbox, *args: str, time_limit: float | None = No
         time.sleep(0.25)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    summary: dict[str, Any] = {}
-    if "[" in out:
-        summary = json.loads(out[out.index("["):])[0]
+    outcomes: list[dict[str, Any]] = json.loads(out[out.index("["):]) if "[" in out else []
+    summary = outcomes[0] if outcomes else {}
     return LoaderRun(proc.returncode, wall, cpu[0], cpu[1], peak, samples, sb.requests_total() - req0,
-                     sb.cpu_seconds() - cpu0, summary, err)
+                     sb.cpu_seconds() - cpu0, summary, err, outcomes)
 
 
 def token(sb: Sandbox) -> str:
