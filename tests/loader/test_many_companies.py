@@ -26,7 +26,7 @@ from loader.destinations.duckdb import DuckDBDestination
 from loader.errors import ConfigError
 from loader.sandbox import SandboxConfig, SandboxServer
 
-COMPANIES = 3
+COMPANIES = 4
 
 
 def _conns(n: int, client: str = "c") -> list[ConnectionConfig]:
@@ -79,8 +79,10 @@ def test_one_bucket_per_api_client_with_the_shards_part() -> None:
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    """Three companies under one API client; the sandbox allows it 5 requests/s (bursts of 5)."""
-    with SandboxServer(SandboxConfig(seed=13, documents=25, companies=COMPANIES, rate_limit=5, rate_burst=5)) as server:
+    """Four companies under one API client (company 3's API user may not read fiscal years); the
+    sandbox allows the client 5 requests/s (bursts of 5)."""
+    with SandboxServer(SandboxConfig(seed=13, documents=25, companies=COMPANIES, rate_limit=5, rate_burst=5,
+                                     denied_rights={3: ("/fiscalyears",)})) as server:
         yield server
 
 
@@ -119,7 +121,8 @@ def _outcomes(result: Result) -> dict[str, dict[str, Any]]:
 
 def test_one_company_failing_does_not_stop_the_others(sb: SandboxServer, tmp_path: Path) -> None:
     """company1 cannot sign in (exit 3), company2's lease is held by another run (exit 7),
-    company0 lands; the summary names each outcome and the exit code is the worst (3)."""
+    company3 may not read a stream (partial, 9), company0 lands; the summary names each outcome
+    and the exit code is the worst (3)."""
     config = _config(tmp_path, sb, bad_key=1)
     dest = DuckDBDestination(tmp_path / "w.duckdb")
     dest.setup()
@@ -130,12 +133,14 @@ def test_one_company_failing_does_not_stop_the_others(sb: SandboxServer, tmp_pat
     assert result.exit_code == 3, result.output
     outcomes = _outcomes(result)
     assert {k: (o["outcome"], o["exit_code"]) for k, o in outcomes.items()} == {
-        "company0": ("ok", 0), "company1": ("auth", 3), "company2": ("lease", 7)}
-    assert _landed(tmp_path) == {sb.company_ids[0]}
+        "company0": ("ok", 0), "company1": ("auth", 3), "company2": ("lease", 7), "company3": ("partial", 9)}
+    assert _landed(tmp_path) == {sb.company_ids[0], sb.company_ids[3]}
     truth = sum(1 for r in sb.truth.records("invoices", 0).values() if not r.get("isOffer"))
     invoices = next(s for s in outcomes["company0"]["streams"] if s["stream"] == "invoices")
     assert invoices["records"] == truth > 0
-    assert "1 of 3 companies ok; exit code 3" in result.stderr
+    assert "1 of 4 companies ok; exit code 3" in result.stderr
+    assert "error (rights): partial run: 1 stream(s) not read for missing rights: company3/fiscal_years" \
+        in result.stderr
 
 
 def test_companies_side_by_side_share_one_budget(tmp_path: Path) -> None:
@@ -159,7 +164,7 @@ def test_a_shard_extracts_only_its_companies(sb: SandboxServer, tmp_path: Path, 
         result = _extract(config, "--shard", "1/2")
     else:
         result = _extract(config, env={"CLOUD_RUN_TASK_INDEX": "1", "CLOUD_RUN_TASK_COUNT": "2"})
-    assert result.exit_code == 0, result.output
-    assert set(_outcomes(result)) == {"company1"}  # sorted names company0..2, shard 1 of 2
-    assert _landed(tmp_path) == {sb.company_ids[1]}
+    assert result.exit_code == 9, result.output  # company3's missing right
+    assert set(_outcomes(result)) == {"company1", "company3"}  # sorted names company0..3, shard 1 of 2
+    assert _landed(tmp_path) == {sb.company_ids[1], sb.company_ids[3]}
     assert "1/2 of each API client's rate budget" in result.stderr

@@ -17,7 +17,6 @@ from click.testing import CliRunner, Result
 from loader.cli import main
 from loader.config import load_config
 from loader.sandbox import SandboxConfig, SandboxServer
-from loader.sandbox.config import FaultRule
 from loader.streams.registry import REGISTRY
 from tests.conftest import sandbox_env
 
@@ -26,9 +25,8 @@ DEFAULT_STREAMS = {s.name for s in REGISTRY if s.default_selected}
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    """Persons answer 403 (the API user lacks the right); every other endpoint is readable."""
-    rules = [FaultRule(path="/api/persons*", fault="403", nth=1, repeat=0)]
-    with SandboxServer(SandboxConfig(seed=5, documents=60, rate_limit=0, fault_rules=rules)) as server:
+    """The API user may not read persons (403); every other endpoint is readable."""
+    with SandboxServer(SandboxConfig(seed=5, documents=60, rate_limit=0, denied_rights={0: ("/persons",)})) as server:
         yield server
 
 
