@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .config import DEFAULT_CLOCK_START, FAULT_KINDS, FaultRule, SandboxConfig
+from .config import DEFAULT_CLOCK_START, FAULT_KINDS, LEDGER_ACCOUNT_VALUES, REPORT_LAYOUTS, FaultRule, SandboxConfig
 from .server import SandboxServer
 
 
@@ -38,6 +38,15 @@ def _parse_rule(text: str) -> FaultRule:
 @click.group(name="sandbox")
 def sandbox() -> None:
     """Local Procountor API simulator (see docs/sandbox.md)."""
+
+
+def _choices(text: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    bad = [v for v in values if v not in allowed]
+    if bad or not values:
+        raise click.BadParameter(f"{', '.join(bad) or 'nothing'} (choose from {', '.join(allowed)})",
+                                 param_hint=option)
+    return values
 
 
 @sandbox.command()
@@ -79,6 +88,10 @@ def sandbox() -> None:
 @click.option("--deny-rights", "deny_rights", multiple=True,
               help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
                    "or right groups (payments, bank, invoices, ledger, registers, reports); repeatable.")
+@click.option("--report-layout", default="statutory", show_default=True,
+              help="/reports/accounting layout per company, comma-separated (statutory, accounts, english).")
+@click.option("--ledger-account-values", default="movement", show_default=True,
+              help="/reports/ledgeraccounts values per company, comma-separated (movement, closing, mixed).")
 def serve(**options: Any) -> None:
     """Start the simulator and print SANDBOX_URL=... when it listens."""
     config = SandboxConfig(
@@ -97,6 +110,9 @@ def serve(**options: Any) -> None:
         page_size_cap=options["page_size_cap"], omit_total_count=options["omit_total_count"],
         listing_drop_every=options["listing_drop_every"],
         **({"version_zone": options["version_zone"]} if options["version_zone"] else {}),
+        report_layouts=_choices(options["report_layout"], REPORT_LAYOUTS, "--report-layout"),
+        ledger_account_values=_choices(options["ledger_account_values"], LEDGER_ACCOUNT_VALUES,
+                                       "--ledger-account-values"),
     )
     server = SandboxServer(config).start()
     stop = threading.Event()

@@ -24,6 +24,8 @@ class FaultRule:
     method: str = "*"
 
 
+REPORT_LAYOUTS = ("statutory", "accounts", "english")
+LEDGER_ACCOUNT_VALUES = ("movement", "closing", "mixed")
 FAULT_KINDS = ("500", "502", "503", "timeout", "reset", "truncated", "invalid_json")
 
 
@@ -73,6 +75,19 @@ class SandboxConfig:
     product_groups_ignore_type: bool = False  # a server that answers every group whatever `type` says
     # company index → endpoints (or right groups, see rights.py) its API user may not read: 403
     denied_rights: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # How each company's reports look where the contract leaves it open (company i takes entry
+    # i % len): the /reports/accounting layout ("statutory", "accounts": account rows plus totals
+    # named otherwise, "english": statutory lines with English names), and what /reports/ledgeraccounts
+    # values are ("movement" in the period, "closing" balances, "mixed": closing for balance-sheet
+    # accounts, movement for income-statement ones).
+    report_layouts: tuple[str, ...] = ("statutory",)
+    ledger_account_values: tuple[str, ...] = ("movement",)
+
+    def report_layout_for(self, company_index: int) -> str:
+        return self.report_layouts[company_index % len(self.report_layouts)]
+
+    def ledger_account_values_for(self, company_index: int) -> str:
+        return self.ledger_account_values[company_index % len(self.ledger_account_values)]
 
     def api_key_for(self, company_index: int) -> str:
         return self.api_key if company_index == 0 else f"{self.api_key}-{company_index + 1}"

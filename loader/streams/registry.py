@@ -311,6 +311,20 @@ REGISTRY: tuple[StreamSpec, ...] = (
         reports=(ReportRequest({"type": "INCOME_STATEMENT"}, "month"),
                  ReportRequest({"type": "BALANCE_SHEET"}, "fiscal_year", cumulative=True)),
     ),
+    StreamSpec(
+        name="ledger_account_reports",
+        description="Procountor's own per-account totals of every month: the layout-free reconciliation of the GL.",
+        path="/reports/ledgeraccounts",
+        record_schema="LedgerAccountsReportResponse",
+        replication="full_table",
+        kind="reports",
+        paging="none",
+        key_fields=("startDate", "endDate"),
+        order_params={},
+        # A month's movement per account; if a server answers with closing balances instead, the
+        # figures of later months move too, so they are re-read like a balance sheet.
+        reports=(ReportRequest({}, "month", cumulative=True),),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in REGISTRY}

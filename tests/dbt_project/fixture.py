@@ -21,7 +21,7 @@ STREAMS = (
     "accounts", "fiscal_years", "invoices", "ledger_receipts", "business_partners",
     "business_partner_groups", "persons", "products", "product_groups", "dimensions", "currencies",
     "company_currency", "exchange_rates", "bank_accounts", "bank_statements", "reference_payments",
-    "payments", "payment_events", "vat_statuses", "company", "accounting_reports",
+    "payments", "payment_events", "vat_statuses", "company", "accounting_reports", "ledger_account_reports",
 )
 LOADED_AT = datetime(2026, 3, 20, 6, 0, 0)
 C1, C2 = 101001, 102001

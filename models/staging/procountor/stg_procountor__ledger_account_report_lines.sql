@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('procountor', 'ledger_account_reports') }}
+    where not coalesce(_is_deleted, false)
+
+),
+
+periods as (
+
+    select
+        source._company_id as company_id,
+        source._record_id as report_key,
+        {{ json_array_value('per') }} as period_json
+    from source
+    {{ unnest_json_array('source._data', '$.reportData.periods', 'per') }}
+
+),
+
+rows_unnested as (
+
+    select
+        periods.company_id,
+        periods.report_key,
+        {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
+        {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
+        {{ json_array_index('rw') }} as row_index,
+        {{ json_str(json_array_value('rw'), '$.name') }} as row_name,
+        {{ json_money(json_array_value('rw'), '$.value') }} as amount
+    from periods
+    {{ unnest_json_array('periods.period_json', '$.rows', 'rw') }}
+
+),
+
+final as (
+
+    select
+        company_id,
+        report_key,
+        period_start_date,
+        period_end_date,
+        row_index + 1 as row_number,
+        row_name,
+        {{ leading_account_number('row_name') }} as account_code,
+        amount
+    from rows_unnested
+
+)
+
+select * from final
