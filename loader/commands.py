@@ -9,9 +9,10 @@ import click
 def register(main: click.Group) -> None:
     from loader.commands_data import discover, drop_connection, forget, reset
     from loader.commands_init import init
+    from loader.commands_mapping import report_mapping
     from loader.demo import demo
 
-    for cmd in (init, discover, reset, forget, drop_connection, demo):
+    for cmd in (init, discover, reset, forget, drop_connection, demo, report_mapping):
         main.add_command(cmd)
     try:
         from loader.commands_auth import auth

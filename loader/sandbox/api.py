@@ -628,10 +628,11 @@ def accounting_report(req: Request) -> Any:
     if kind is None:
         raise ApiError(400, "INVALID_VALUE", "type")
     company = req.company
+    layout = company.config.report_layout_for(company.index_no)
     if kind == "INCOME_STATEMENT":
-        rows = ledger.income_statement(company, start, end, statuses, types)
+        rows = ledger.income_statement(company, start, end, statuses, types, layout)
     elif kind == "BALANCE_SHEET":
-        rows = ledger.balance_sheet(company, end, statuses, types)
+        rows = ledger.balance_sheet(company, end, statuses, types, layout)
     else:
         rows = ledger.cash_flow(company, start, end, statuses, types)
     return {"reportParameters": body, "reportData": {"periods": [{"startDate": start, "endDate": end, "rows": rows}]}}
@@ -639,7 +640,8 @@ def accounting_report(req: Request) -> Any:
 
 def ledger_accounts_report(req: Request) -> Any:
     body, start, end, statuses, types = _report_request(req)
-    rows = ledger.ledger_accounts(req.company, start, end, statuses, types)
+    values = req.company.config.ledger_account_values_for(req.company.index_no)
+    rows = ledger.ledger_accounts(req.company, start, end, statuses, types, values)
     return {"reportParameters": body, "reportData": {"periods": [{"startDate": start, "endDate": end, "rows": rows}]}}
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from . import layouts
 from .chart import BALANCE_SHEET, INCOME_STATEMENT, PURCHASE_VAT_ACCOUNT, SALES_VAT_ACCOUNT, ReportLine
 from .documents import linked_invoices, receipt_transactions
 from .money import ZERO, implied_vat
@@ -136,15 +137,22 @@ def _finish(lines: tuple[ReportLine, ...], values: dict[int, Decimal]) -> list[d
     return rows
 
 
+def _account_names(company: Company) -> dict[str, str]:
+    return {a["ledgerAccountCode"]: a["name"] for a in company.regs.accounts}
+
+
 def income_statement(company: Company, start: str, end: str, statuses: set[str] | None = None,
-                     types: set[str] | None = None) -> list[dict[str, Any]]:
+                     types: set[str] | None = None, layout: str = "statutory") -> list[dict[str, Any]]:
     movement = _select(company, start, end, statuses, types)
+    if layout == "accounts":
+        return layouts.accounts_income_statement(movement, _account_names(company))
     values = {line.order: -_range_sum(movement, line) for line in INCOME_STATEMENT if not line.sums}
-    return _finish(INCOME_STATEMENT, values)
+    rows = _finish(INCOME_STATEMENT, values)
+    return layouts.english("INCOME_STATEMENT", rows) if layout == "english" else rows
 
 
 def balance_sheet(company: Company, end: str, statuses: set[str] | None = None,
-                  types: set[str] | None = None) -> list[dict[str, Any]]:
+                  types: set[str] | None = None, layout: str = "statutory") -> list[dict[str, Any]]:
     balances = _select(company, None, end, statuses, types)
     fy_start = fiscal_year_start(company, end)
     earlier = _select(company, None, (date.fromisoformat(fy_start) - timedelta(days=1)).isoformat(), statuses, types)
@@ -153,6 +161,8 @@ def balance_sheet(company: Company, end: str, statuses: set[str] | None = None,
     def pl(movement: dict[str, Decimal]) -> Decimal:  # credit-positive result
         return -sum((v for acc, v in movement.items() if int(acc) >= 3000), ZERO)
 
+    if layout == "accounts":
+        return layouts.accounts_balance_sheet(balances, _account_names(company), pl(earlier), pl(current))
     values: dict[int, Decimal] = {}
     for line in BALANCE_SHEET:
         if line.sums:
@@ -164,7 +174,8 @@ def balance_sheet(company: Company, end: str, statuses: set[str] | None = None,
         else:
             values[line.order] = -_range_sum(balances, line)
     values[100] += pl(earlier)
-    return _finish(BALANCE_SHEET, values)
+    rows = _finish(BALANCE_SHEET, values)
+    return layouts.english("BALANCE_SHEET", rows) if layout == "english" else rows
 
 
 def cash_flow(company: Company, start: str, end: str, statuses: set[str] | None = None,
@@ -186,12 +197,24 @@ def cash_flow(company: Company, start: str, end: str, statuses: set[str] | None 
 
 
 def ledger_accounts(company: Company, start: str, end: str, statuses: set[str] | None = None,
-                    types: set[str] | None = None) -> list[dict[str, Any]]:
-    """Per account: debit-positive movement in the period (rows named "code name")."""
-    movement = _select(company, start, end, statuses, types)
-    names = {a["ledgerAccountCode"]: a["name"] for a in company.regs.accounts}
-    return [{"name": f"{code} {names.get(code, '')}".strip(), "value": movement[code]}
-            for code in sorted(movement) if movement[code] != ZERO]
+                    types: set[str] | None = None, values: str = "movement") -> list[dict[str, Any]]:
+    """Per account, debit-positive, rows named "code name": the movement in the period, or (the
+    contract does not say which) closing balances -- balance-sheet accounts since inception,
+    income-statement accounts since the fiscal year's start -- for every account ("closing") or for
+    balance-sheet accounts only ("mixed")."""
+    figures = _select(company, start, end, statuses, types)
+    if values in ("closing", "mixed"):
+        since_start = _select(company, None, end, statuses, types)
+        year_to_date = _select(company, fiscal_year_start(company, end), end, statuses, types)
+        closing = {a: v for a, v in since_start.items() if int(a) < 3000}
+        if values == "closing":
+            closing.update({a: v for a, v in year_to_date.items() if int(a) >= 3000})
+        else:
+            closing.update({a: v for a, v in figures.items() if int(a) >= 3000})
+        figures = closing
+    names = _account_names(company)
+    return [{"name": f"{code} {names.get(code, '')}".strip(), "value": figures[code]}
+            for code in sorted(figures) if figures[code] != ZERO]
 
 
 def pl_by_month(company: Company) -> dict[str, Decimal]:
