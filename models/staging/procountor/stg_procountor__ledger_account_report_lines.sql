@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('procountor', 'ledger_account_reports') }}
+    select * from {{ landing('ledger_account_reports') }}
     where not coalesce(_is_deleted, false)
 
 ),
