@@ -41,8 +41,8 @@ def _request(client: ApiClient, spec: StreamSpec, today: date, parent_id: str | 
     if spec.kind == "reports":
         client.get("/fiscalyears")
         month = today.replace(day=1)
-        client.post(spec.path, {"type": "INCOME_STATEMENT", "startDate": month.isoformat(),
-                                "endDate": today.isoformat()})
+        params = dict(spec.reports[0].params) if spec.reports else {}
+        client.post(spec.path, {**params, "startDate": month.isoformat(), "endDate": today.isoformat()})
         return f"POST {spec.path}", None
     if spec.kind == "exchange_rates":
         params: dict[str, Any] = {"baseCurrency": currency, "currency": "USD" if currency != "USD" else "EUR",
