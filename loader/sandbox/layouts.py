@@ -24,7 +24,8 @@ _ENGLISH = {
     "BALANCE_SHEET": {
         10: "Intangible assets", 20: "Property, plant and equipment", 30: "Investments", 40: "Inventories",
         50: "Receivables", 60: "Cash at bank and in hand", 70: "ASSETS TOTAL", 80: "Share capital",
-        90: "Other funds", 100: "Retained earnings", 110: "Result for the period", 120: "Untaxed reserves",
+        90: "Other funds", 100: "Retained earnings", 110: "Result for the period", 115: "EQUITY TOTAL",
+        120: "Untaxed reserves",
         130: "Provisions", 140: "Long-term debt", 150: "Short-term debt", 160: "EQUITY AND LIABILITIES TOTAL",
     },
 }
