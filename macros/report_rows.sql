@@ -5,7 +5,9 @@
     {{ return(adapter.dispatch('leading_account_number', 'procountor')(name_expr)) }}
 {%- endmacro %}
 
-{% macro default__leading_account_number(name_expr) -%}
+{% macro default__leading_account_number(name_expr) -%}{{ procountor.not_supported('leading_account_number') }}{%- endmacro %}
+
+{% macro duckdb__leading_account_number(name_expr) -%}
 nullif(regexp_extract({{ name_expr }}, '^ *([0-9]+)', 1), '')
 {%- endmacro %}
 

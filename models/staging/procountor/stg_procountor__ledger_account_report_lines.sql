@@ -13,8 +13,7 @@ periods as (
         source._company_id as company_id,
         source._record_id as report_key,
         {{ json_array_value('per') }} as period_json
-    from source
-    {{ unnest_json_array('source._data', '$.reportData.periods', 'per') }}
+    from {{ unnest_json_array('source', '_data', '$.reportData.periods', 'per') }}
 
 ),
 
@@ -26,10 +25,8 @@ rows_unnested as (
         {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
         {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
         {{ json_array_index('rw') }} as row_index,
-        {{ json_str(json_array_value('rw'), '$.name') }} as row_name,
-        {{ json_money(json_array_value('rw'), '$.value') }} as amount
-    from periods
-    {{ unnest_json_array('periods.period_json', '$.rows', 'rw') }}
+        {{ json_array_value('rw') }} as row_json
+    from {{ unnest_json_array('periods', 'period_json', '$.rows', 'rw') }}
 
 ),
 
@@ -41,9 +38,9 @@ final as (
         period_start_date,
         period_end_date,
         row_index + 1 as row_number,
-        row_name,
-        {{ leading_account_number('row_name') }} as account_code,
-        amount
+        {{ json_str('row_json', '$.name') }} as row_name,
+        {{ leading_account_number(json_str('row_json', '$.name')) }} as account_code,
+        {{ json_money('row_json', '$.value') }} as amount
     from rows_unnested
 
 )
