@@ -44,8 +44,7 @@
                 runs.sync_id,
                 runs.company_id,
                 runs.finished_at
-            from runs
-            {{ procountor.unnest_json_array('runs.stats', '$.streams', 'run_stream') }}
+            from {{ procountor.unnest_json_array('runs', 'stats', '$.streams', 'run_stream') }}
             where {{ procountor.json_str(procountor.json_array_value('run_stream'), '$.stream') }} = '{{ stream }}'
 
         ),
@@ -53,8 +52,7 @@
         unreadable_runs as (
 
             select runs.sync_id
-            from runs
-            {{ procountor.unnest_json_array('runs.stats', '$.unreadable', 'unreadable') }}
+            from {{ procountor.unnest_json_array('runs', 'stats', '$.unreadable', 'unreadable') }}
             where {{ procountor.json_str(procountor.json_array_value('unreadable'), '$.stream') }} = '{{ stream }}'
 
         ),
