@@ -382,6 +382,13 @@ def salary_figures(company: Company, period: str) -> tuple[Decimal, Decimal, Dec
             money(gross * Decimal("0.1738")), money(gross * Decimal("0.0187")))
 
 
+APPROPRIATION = Decimal("3000.00")
+
+
+def _is_fiscal_year_end(company: Company, day: str) -> bool:
+    return any(year["endDate"] == day for year in company.regs.fiscal_years)
+
+
 def periodic_transactions(company: Company, rrow: Any, base: int) -> list[dict[str, Any]]:
     kind = rrow["kind"]
     if kind == "OPEN":
@@ -408,9 +415,15 @@ def periodic_transactions(company: Company, rrow: Any, base: int) -> list[dict[s
                 _tx(base + 5, "REVERSING_ENTRY", BANK_ACCOUNT, -total, "Verohallinto ja eläkeyhtiö")]
     if kind == "DEP":
         amount = Decimal("1250.00")
-        return [_tx(base + 1, "ENTRY", "6800", amount, "Poisto koneet ja kalusto",
+        rows = [_tx(base + 1, "ENTRY", "6800", amount, "Poisto koneet ja kalusto",
                     dimensions=[{"dimensionId": 4101, "itemId": 90, "value": amount}]),
                 _tx(base + 2, "ENTRY", "1160", -amount, "Poisto koneet ja kalusto")]
+        if _is_fiscal_year_end(company, rrow["date"]):
+            # the tax depreciation above plan at the year-end: an appropriation (tilinpäätössiirto), so the
+            # statements carry poistoeron muutos (98xx) and its accumulation (24xx), as Finnish books do
+            rows += [_tx(base + 3, "ENTRY", "9800", APPROPRIATION, "Poistoeron muutos"),
+                     _tx(base + 4, "ENTRY", "2400", -APPROPRIATION, "Poistoeron muutos")]
+        return rows
     # LOAN: interest on the outstanding bank loan and a fixed instalment
     year, month = map(int, period.split("-"))
     months_paid = (year - 2024) * 12 + month - 1
