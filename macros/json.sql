@@ -97,15 +97,11 @@
 {%- endmacro %}
 
 {% macro bigquery__unnest_json_array(relation, json_column, path, alias) -%}
-    (
-        select
-            {{ relation }}.*,
-            {{ alias }}_value,
-            {{ alias }}_index
-        from {{ relation }}
-        cross join unnest(json_query_array({{ relation }}.{{ json_column }}, '{{ path }}')) as {{ alias }}_value
-            with offset as {{ alias }}_index
-    ) as {{ relation }}
+    {#- A plain join in the FROM clause, no subquery: BigQuery unnests lazily either way, and a local
+        emulator loses the WITH OFFSET column when it sits in a subquery. -#}
+    {{ relation }}
+    cross join unnest(json_query_array({{ relation }}.{{ json_column }}, '{{ path }}')) as {{ alias }}_value
+        with offset as {{ alias }}_index
 {%- endmacro %}
 
 {#- The element of unnest_json_array(..., alias), as JSON text. -#}
