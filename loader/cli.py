@@ -359,6 +359,8 @@ def runs(ctx: Ctx, company_id: int | None, limit: int, as_json: bool) -> None:
         for s in r.stats.get("streams", []):
             click.echo(f"    {s['stream']:<24} {s['mode']:<11} {s['records']:>8} records  "
                        f"+{s['inserted']} ~{s['updated']} -{s['deleted']}")
+            if s.get("tombstones_skipped"):
+                click.echo(f"    {'':<24} no deletions inferred: {s['tombstones_skipped']}")
         for u in r.stats.get("unreadable") or []:
             click.echo(f"    {u['stream']:<24} not read: {u['reason']}")
         if r.error and r.status != "partial":
