@@ -7,7 +7,7 @@ import webbrowser
 
 import click
 
-from loader.cli import Ctx, handle_errors, pass_ctx
+from loader.context import Ctx, handle_errors, pass_ctx
 from loader.errors import AuthError, ConfigError
 
 

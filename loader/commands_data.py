@@ -6,8 +6,8 @@ import json
 
 import click
 
-from loader.cli import Ctx, handle_errors, pass_ctx
 from loader.config import automatic_fields, catalog_paths
+from loader.context import Ctx, handle_errors, pass_ctx
 from loader.errors import ConfigError
 from loader.streams.contract import field_catalog
 from loader.streams.registry import REGISTRY, get_stream

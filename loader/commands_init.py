@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from loader import secrets
-from loader.cli import Ctx, handle_errors, pass_ctx
 from loader.client.http import check_base_url
+from loader.context import Ctx, handle_errors, pass_ctx
 from loader.errors import ConfigError
 from loader.init_wizard import (
     PINS,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from loader.cli import Ctx, handle_errors, pass_ctx
+from loader.context import Ctx, handle_errors, pass_ctx
 
 
 @click.group(name="report-mapping")

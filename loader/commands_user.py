@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from loader.cli import Ctx, handle_errors, pass_ctx
+from loader.context import Ctx, handle_errors, pass_ctx
 from loader.errors import ConfigError
 
 
@@ -139,8 +139,3 @@ def mcp(ctx: Ctx, duckdb_path: str | None, bigquery_project: str | None, bigquer
     click.echo(f"procountor MCP server on stdio: {warehouse.describe()}", err=True)
     sys.stdout.flush()
     serve(warehouse, max_rows=max_rows)
-
-
-def register(main: click.Group) -> None:
-    for cmd in (catalog, docs, report, sync, mcp):
-        main.add_command(cmd)

@@ -103,7 +103,7 @@ def print_profit_and_loss(duckdb_path: str, echo=click.echo) -> None:  # type: i
 @click.option("--seed", default=42, show_default=True)
 def demo(duckdb_path: str | None, documents: int, seed: int) -> None:
     """Sandbox → extract → dbt build on DuckDB → the monthly P&L."""
-    from loader.cli import Ctx, handle_errors
+    from loader.context import Ctx, handle_errors
 
     group = click.get_current_context().find_object(Ctx)
     duckdb_path = duckdb_path or (group.duckdb_path if group else None) or "warehouse.duckdb"
