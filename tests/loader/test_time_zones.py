@@ -90,8 +90,7 @@ def test_edits_around_the_spring_gap_are_never_missed(zone: str, run) -> None:  
         rng = random.Random(328)
         invoices = _editable(sb)
         run(sb, "start")
-        for when in ("2027-03-28T02:58:00", "2027-03-28T02:59:50", "2027-03-28T04:00:05",
-                     "2027-03-28T04:01:00", "2027-03-28T04:30:00"):
+        for when in ("2027-03-28T02:58:00", "2027-03-28T02:59:50", "2027-03-28T04:00:05", "2027-03-28T04:30:00"):
             sb.set_clock(when)
             sb.edit_invoice(rng.choice(invoices))
             sb.advance_clock(5)
@@ -106,7 +105,7 @@ def test_frequent_runs_with_edits_between_them_miss_nothing(zone: str, run) -> N
         rng = random.Random(12)
         invoices = _editable(sb)
         run(sb, "start")
-        for n in range(6):
+        for n in range(4):
             sb.advance_clock(55)
             sb.edit_invoice(rng.choice(invoices))
             if n % 2:
