@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', store_failures=true) }}
 -- Warns about rows of Procountor's per-account report whose name does not start with the account
 -- number (leading digits, e.g. "3000 Myynti"): they cannot be reconciled and are left out of
 -- rpt_ledger_account_reconciliation. Rows without a figure are not worth a warning.

@@ -173,7 +173,8 @@ def test_a_drafted_mapping_maps_the_english_layout(sandbox: SandboxServer, wareh
 # Last in the module: it changes the shared warehouse.
 @pytest.mark.slow
 def test_a_figure_procountor_disagrees_with_fails_the_build(sandbox: SandboxServer, warehouse: Path) -> None:
-    """The account-level test can fail: one cent off in one account of one month is an error."""
+    """The account-level test can fail: one cent off in one account of one month is an error; a row
+    whose name carries no account number only warns."""
     con = duckdb.connect(str(warehouse))
     try:
         record_id, data = con.execute("SELECT _record_id, _data FROM raw_procountor.ledger_account_reports "
@@ -183,6 +184,8 @@ def test_a_figure_procountor_disagrees_with_fails_the_build(sandbox: SandboxServ
         row = body["reportData"]["periods"][0]["rows"][0]
         row["value"] = str(round(float(row["value"]) + 0.01, 2)) if isinstance(row["value"], str) else \
             round(row["value"] + 0.01, 2)
+        # a total row without an account number: warned about, left out, never an error
+        body["reportData"]["periods"][0]["rows"].append({"name": "Tilit yhteensä", "value": 123.45})
         con.execute("UPDATE raw_procountor.ledger_account_reports SET _data = ? WHERE _record_id = ? "
                     "AND _company_id = ?", [json.dumps(body), record_id, sandbox.company_ids[0]])
     finally:
@@ -191,3 +194,4 @@ def test_a_figure_procountor_disagrees_with_fails_the_build(sandbox: SandboxServ
                    capture=True, check=False)
     assert proc.returncode != 0
     assert "FAIL 1 assert_ledger_accounts_reconcile_to_procountor" in proc.stdout
+    assert "WARN 1 assert_ledger_account_report_rows_carry_an_account_number" in proc.stdout
