@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,30 +129,36 @@ class LoaderRun:
 
 def run_loader(cfg: Path, sb: Sandbox, *args: str, time_limit: float | None = None) -> LoaderRun:
     """`procountor-loader --config CFG extract --json ARGS`, watched from outside."""
-    req0 = sb.requests_total()
-    cpu0 = sb.cpu_seconds()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([LOADER, "--config", str(cfg), "extract", "--json", *args], cwd=cfg.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ps = psutil.Process(proc.pid)
-    samples: list[tuple[float, float]] = []
-    peak = 0.0
-    cpu = (0.0, 0.0)
-    while proc.poll() is None:
-        try:
-            rss = ps.memory_info().rss / 2**20
-            t = ps.cpu_times()
-            cpu = (t.user, t.system)
-        except psutil.NoSuchProcess:
-            break
-        peak = max(peak, rss)
-        samples.append((time.perf_counter() - t0, rss))
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            proc.terminate()  # SIGTERM: the loader stops; nothing partial is committed
-            break
-        time.sleep(0.25)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
+    # Output goes to files, not pipes: a run over many companies writes more than a pipe buffer
+    # holds, and this loop only reads at the end.
+    with tempfile.TemporaryFile(mode="w+") as out_file, tempfile.TemporaryFile(mode="w+") as err_file:
+        req0 = sb.requests_total()
+        cpu0 = sb.cpu_seconds()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([LOADER, "--config", str(cfg), "extract", "--json", *args], cwd=cfg.parent,
+                                stdout=out_file, stderr=err_file, text=True)
+        ps = psutil.Process(proc.pid)
+        samples: list[tuple[float, float]] = []
+        peak = 0.0
+        cpu = (0.0, 0.0)
+        while proc.poll() is None:
+            try:
+                rss = ps.memory_info().rss / 2**20
+                t = ps.cpu_times()
+                cpu = (t.user, t.system)
+            except psutil.NoSuchProcess:
+                break
+            peak = max(peak, rss)
+            samples.append((time.perf_counter() - t0, rss))
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                proc.terminate()  # SIGTERM: the loader stops; nothing partial is committed
+                break
+            time.sleep(0.25)
+        proc.wait()
+        wall = time.perf_counter() - t0
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     outcomes: list[dict[str, Any]] = json.loads(out[out.index("["):]) if "[" in out else []
     summary = outcomes[0] if outcomes else {}
     return LoaderRun(proc.returncode, wall, cpu[0], cpu[1], peak, samples, sb.requests_total() - req0,
