@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +21,12 @@ import pytest
 
 from loader.sandbox import SandboxConfig, SandboxServer
 from tests.reliability.harness import (
+    Run,
     assert_matches_truth,
     landed,
     leases,
     loader_argv,
+    run_inprocess,
     runs,
     state_rows,
     subprocess_env,
@@ -124,3 +127,24 @@ def test_a_full_spool_disk_during_a_big_listing_exits_5_without_hanging(big: San
         assert "No space left on device" in err, err[-800:]
         _assert_committed_accounts_only(db, big, err)
         assert not any(spool.rglob("*.jsonl")), "the failed run left spool files behind"
+
+
+def test_a_simulated_full_disk_during_a_big_listing_exits_5_without_root(big: SandboxServer, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without a tmpfs (no root needed): the spool file refuses bytes past 256 KiB."""
+    from tests.reliability.test_kill_and_rerun import _simulated_full_disk
+
+    _simulated_full_disk(monkeypatch, limit=256 * 1024)
+    db = tmp_path / "warehouse.duckdb"
+    cfg = write_config(tmp_path / "procountor.yml", big, db, streams=STREAMS, spool_dir=tmp_path / "spool")
+    outcome: list[Run] = []
+    worker = threading.Thread(target=lambda: outcome.append(run_inprocess("--config", str(cfg), "extract")),
+                              daemon=True)
+    worker.start()
+    worker.join(4 * HANG_BOUND)
+    assert not worker.is_alive(), f"the run still ran {4 * HANG_BOUND:.0f} s after its start (a hang)"
+    run = outcome[0]
+    assert run.exit_code == 5, run.output[-800:]
+    assert "No space left on device" in run.stderr, run.stderr[-800:]
+    monkeypatch.undo()
+    _assert_committed_accounts_only(db, big, run.stderr)
