@@ -113,3 +113,104 @@
         dimension_id
     from {{ ref('stg_procountor__transaction_dimension_values') }}
 {%- endmacro %}
+
+{#- Incremental facts (DECISIONLOG: "Incremental models equal a full refresh"): each row is built from one
+    record version of an incremental staging model (its `_source_changed_at`) plus small inputs shared by
+    all rows (fiscal periods, seeds, vars, a company's dimensions). The shared inputs are fingerprinted
+    into `_dependencies_fingerprint`: when it changes every row is rebuilt; otherwise the pre-hook
+    deletes the rows whose record version is no longer the staging model's, and the model inserts the
+    records that have no rows. -#}
+
+{#- A row of the relation alias `alias` as JSON text. -#}
+{% macro row_text(alias) -%}
+    {{ return(adapter.dispatch('row_text', 'procountor')(alias)) }}
+{%- endmacro %}
+
+{% macro default__row_text(alias) -%}{{ procountor.not_supported('row_text') }}{%- endmacro %}
+
+{% macro duckdb__row_text(alias) -%}
+    cast(to_json({{ alias }}) as {{ procountor.type_text() }})
+{%- endmacro %}
+
+{% macro bigquery__row_text(alias) -%}
+    to_json_string({{ alias }})
+{%- endmacro %}
+
+{#- An expression: the fingerprint of the shared inputs, md5s of each query's rows and the given values. -#}
+{% macro dependencies_fingerprint(dependency_sqls, values=[]) -%}
+    concat(
+        '{{ values | join("|") | replace("'", "") }}'
+        {%- for sql in dependency_sqls %},
+        '|',
+        coalesce((
+            select {{ dbt.hash(dbt.listagg('dependency_row', "'|'", 'order by dependency_row')) }}
+            from (select {{ procountor.row_text('dependency') }} as dependency_row from ({{ sql }}) as dependency)
+                as dependency_rows
+        ), '')
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- Pre-hook of an incremental fact: delete every row when the shared inputs changed (or the table
+    predates the fingerprint), else the rows whose record version is no longer `versions`' (a relation
+    with company_id, `id_column` and `_source_changed_at`) or differs from a version in `also_versions`
+    (the other staging models the row reads, built from the same landing record: on BigQuery a commit
+    can land between their builds). Renders nothing on a full build. -#}
+{% macro delete_stale_fact_rows(versions, id_column, fingerprint, also_versions=[]) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- if '_dependencies_fingerprint' not in columns -%}
+            delete from {{ this }} where true
+        {%- else -%}
+            delete from {{ this }} as built
+            where
+                built._dependencies_fingerprint != {{ fingerprint }}
+                or not exists (
+                    select 1 from {{ versions }} as version
+                    where
+                        version.company_id = built.company_id
+                        and version.{{ id_column }} = built.{{ id_column }}
+                        and version._source_changed_at = built._source_changed_at
+                )
+                {%- for other in also_versions %}
+                or exists (
+                    select 1 from {{ other }} as other_version
+                    where
+                        other_version.company_id = built.company_id
+                        and other_version.{{ id_column }} = built.{{ id_column }}
+                        and other_version._source_changed_at != built._source_changed_at
+                )
+                {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Filter of an incremental fact's driving relation `alias`: only records with no rows left. -#}
+{% macro records_without_rows(alias, id_column) -%}
+    {%- if is_incremental() -%}
+        where not exists (
+            select 1 from {{ this }} as built
+            where
+                built.company_id = {{ alias }}.company_id
+                and built.{{ id_column }} = {{ alias }}.{{ id_column }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The shared inputs of fct_general_ledger: fiscal periods, the seeds of the natural sign, the VAT accounts. -#}
+{% macro general_ledger_dependencies() -%}
+    {{ return(procountor.dependencies_fingerprint(
+        ['select * from ' ~ ref('dim_fiscal_periods'),
+         'select * from ' ~ ref('procountor_account_report_lines'),
+         'select * from ' ~ ref('procountor_statement_lines')],
+        [var('procountor_sales_vat_account'), var('procountor_purchase_vat_account')]
+    )) }}
+{%- endmacro %}
+
+{#- The shared inputs of fct_gl_dimension_allocations: each company's dimensions, the VAT accounts. -#}
+{% macro allocation_dependencies() -%}
+    {{ return(procountor.dependencies_fingerprint(
+        [procountor.allocation_dimensions()],
+        [var('procountor_sales_vat_account'), var('procountor_purchase_vat_account')]
+    )) }}
+{%- endmacro %}

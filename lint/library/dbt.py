@@ -32,3 +32,13 @@ def datediff(first_date, second_date, datepart):
 
 def last_day(date, datepart):
     return f"last_day(cast({date} as date), {datepart})"
+
+
+def hash(field):
+    return f"to_hex(md5(cast({field} as string)))"
+
+
+def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None):
+    order = f" {order_by_clause}" if order_by_clause else ""
+    limit = f" limit {limit_num}" if limit_num else ""
+    return f"string_agg({measure}, {delimiter_text}{order}{limit})"

@@ -33,6 +33,7 @@ from bq_landing import land_with_destination, land_with_sql, read_duckdb_landing
 from google.cloud import bigquery
 from sqlglot.errors import ErrorLevel
 
+from loader.destinations.base import RunRecord
 from loader.destinations.bigquery import BigQueryDestination
 
 pytestmark = pytest.mark.slow
@@ -254,6 +255,30 @@ def test_dbt_on_bqemulator_matches_duckdb(
 
     _compare_marts(make_client(bqemulator.endpoint, "US"), f"{dataset_prefix}_finance", reference, skip=set())
     _syntax_gates(run_dir)
+    _check_freshness_from_runs(dest, env, profiles, work)
+
+
+def _check_freshness_from_runs(dest: BigQueryDestination, env: dict[str, str], profiles: Path, work: Path) -> None:
+    """`dbt source freshness` reads `_loader_runs` on BigQuery too: accounts, read by both companies an
+    hour ago, passes although its rows are older; fiscal_years, never read by a run, errors."""
+    finished = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1)
+    for company in (101001, 102001):
+        run = RunRecord(f"fresh-{company}", company, finished - dt.timedelta(minutes=5), None, "running", {})
+        dest.start_run(run)
+        run.finished_at, run.status = finished, "succeeded"
+        run.stats = {"streams": [{"stream": "accounts"}], "unreadable": []}
+        dest.finish_run(run)
+    output = work / "sources_bqemulator.json"
+    cmd = [str(BIN / "dbt"), "source", "freshness", "--select", "source:procountor.accounts",
+           "source:procountor.fiscal_years", "--output", str(output), "--target", "bq_emulator",
+           "--project-dir", str(REPO), "--profiles-dir", str(profiles),
+           "--target-path", str(work / "target_freshness"), "--log-path", str(work / "logs_freshness")]
+    with (work / "freshness.log").open("a") as log:
+        subprocess.run(cmd, cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env},
+                       stdout=log, stderr=subprocess.STDOUT, timeout=900, check=False)
+    results = json.loads(output.read_text())["results"]
+    statuses = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results}
+    assert statuses == {"accounts": "pass", "fiscal_years": "error"}, (statuses, work / "freshness.log")
 
 
 def _project_without_persist_docs(work: Path) -> Path:

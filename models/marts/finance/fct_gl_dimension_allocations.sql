@@ -1,11 +1,14 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy=insert_strategy(),
+        on_schema_change='append_new_columns',
         partition_by=(
             {'field': 'accounting_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'dimension_id'] if target.type == 'bigquery' else none)
+        cluster_by=(['company_id', 'dimension_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_stale_fact_rows(ref('fct_general_ledger'), 'receipt_id', allocation_dependencies(), [ref('stg_procountor__transaction_dimension_values')]) }}"
     )
 }}
 
@@ -19,7 +22,9 @@ with
 
 gl as (
 
-    select * from {{ ref('fct_general_ledger') }}
+    -- on an incremental run: the receipts with no rows left after the pre-hook
+    select * from {{ ref('fct_general_ledger') }} as gl
+    {{ records_without_rows('gl', 'receipt_id') }}
 
 ),
 
@@ -150,7 +155,8 @@ final as (
         unioned.is_unallocated,
         unioned.allocated_amount as allocated_amount_debit_positive,
         gl_lines.amount_debit_positive as line_amount_debit_positive,
-        gl_lines._source_changed_at
+        gl_lines._source_changed_at,
+        {{ allocation_dependencies() }} as _dependencies_fingerprint
     from unioned
     inner join gl_lines
         on unioned.gl_entry_id = gl_lines.gl_entry_id

@@ -1,11 +1,14 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy=insert_strategy(),
+        on_schema_change='append_new_columns',
         partition_by=(
             {'field': 'invoice_month', 'data_type': 'date', 'granularity': 'month'}
             if target.type == 'bigquery' else none
         ),
-        cluster_by=(['company_id', 'invoice_id'] if target.type == 'bigquery' else none)
+        cluster_by=(['company_id', 'invoice_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ delete_stale_fact_rows(ref('stg_procountor__invoices'), 'invoice_id', dependencies_fingerprint([]), [ref('stg_procountor__invoice_rows')]) }}"
     )
 }}
 
@@ -19,7 +22,9 @@ with
 
 invoices as (
 
-    select * from {{ ref('stg_procountor__invoices') }}
+    -- on an incremental run: the invoices with no rows left after the pre-hook
+    select * from {{ ref('stg_procountor__invoices') }} as invoices
+    {{ records_without_rows('invoices', 'invoice_id') }}
 
 ),
 
@@ -96,7 +101,8 @@ final as (
         {{ implied_vat('net_amount_doc', 'vat_percent') }} as vat_amount_doc,
         net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as gross_amount_doc,
         {{ divide_money('net_amount_doc', 'currency_rate') }} as net_amount,
-        _source_changed_at
+        _source_changed_at,
+        {{ dependencies_fingerprint([]) }} as _dependencies_fingerprint
     from netted
 
 )
