@@ -19,7 +19,7 @@ from loader.client.http import ApiClient
 from loader.config import StreamSelection
 from loader.errors import ApiError, LoaderError, MissingRightsError
 from loader.paging import records_of
-from loader.streams.registry import REGISTRY, StreamSpec
+from loader.streams.registry import REGISTRY, StreamSpec, get_stream
 
 READABLE = "readable"
 NO_RIGHTS = "no rights (403)"
@@ -38,27 +38,33 @@ class Probe:
 def _request(client: ApiClient, spec: StreamSpec, today: date, parent_id: str | None,
              currency: str) -> tuple[str, Any]:
     """Make the stream's probe request; returns the endpoint asked (for the table) and the answer."""
-    if spec.kind == "reports":
-        client.get("/fiscalyears")
+    if spec.kind == "reports" and spec.calendar and spec.date_params:
+        client.get(get_stream(spec.calendar.stream).path)
         month = today.replace(day=1)
         params = dict(spec.reports[0].params) if spec.reports else {}
-        client.post(spec.path, {**params, "startDate": month.isoformat(), "endDate": today.isoformat()})
+        start, end = spec.date_params
+        client.post(spec.path, {**params, start: month.isoformat(), end: today.isoformat()})
         return f"POST {spec.path}", None
-    if spec.kind == "exchange_rates":
-        params: dict[str, Any] = {"baseCurrency": currency, "currency": "USD" if currency != "USD" else "EUR",
-                                  "day": today.isoformat(),
-                                  "rateType": "PROCOUNTOR_ACCOUNTING_EXCHANGE_RATE"}
+    if spec.kind == "currency_days" and spec.lookup:
+        look = spec.lookup
+        params: dict[str, Any] = {**look.params, look.base_param: currency,
+                                  look.currency_param: "USD" if currency != "USD" else "EUR",
+                                  look.day_param: today.isoformat()}
         return f"GET {spec.path}", client.get(spec.path, params, allow_404=True)
     params = dict(spec.variants[0]) if spec.variants else {}
+    path = spec.path
     if spec.kind == "fanout" and spec.fanout_param:
         # A real parent when the parent's probe found one; else an id no record has (an empty answer).
-        params[spec.fanout_param] = parent_id or "0"
+        if spec.per_parent:
+            path = spec.parent_path(parent_id or "0")
+        else:
+            params[spec.fanout_param] = parent_id or "0"
     if spec.date_params:
         params[spec.date_params[0]] = (today - timedelta(days=30)).isoformat()
         params[spec.date_params[1]] = today.isoformat()
     if spec.paging != "none" and spec.kind != "object":
         params["size"] = 1
-    return f"GET {spec.path}", client.get(spec.path, params or None)
+    return f"GET {spec.path}", client.get(path, params or None, allow_404=spec.per_parent)
 
 
 def probe_streams(client: ApiClient, selection: Iterable[StreamSelection], today: date,

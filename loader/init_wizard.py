@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,7 +44,7 @@ class StreamAccess:
     detail: str = ""
 
 
-def stream_access(client: ApiClient, specs: tuple[StreamSpec, ...] = REGISTRY) -> list[StreamAccess]:
+def stream_access(client: ApiClient, specs: Sequence[StreamSpec] = REGISTRY) -> list[StreamAccess]:
     """Which streams this API user can read: `check`'s probe, one small request per stream."""
     from loader.check import NO_RIGHTS as CHECK_NO_RIGHTS
     from loader.check import READABLE as CHECK_READABLE

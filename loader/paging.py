@@ -101,7 +101,7 @@ def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
             yield from _keyset(client, spec, params, report)
             return
         except KeysetIgnored:
-            if "page" not in _page_capable(spec):
+            if not spec.page_fallback:
                 raise ApiError(f"{spec.path}: the server ignores previousId and the endpoint has no page "
                                "parameter; cannot page through it safely") from None
         # Fall back to page numbers from the start; the caller de-duplicates ids.
@@ -133,10 +133,6 @@ def _empty_page(report: Listing) -> None:
         report.incomplete(f"the listing ended after {report.rows} of its totalCount {report.total} rows")
     else:
         report.done(f"{report.rows} rows, then an empty page")
-
-
-def _page_capable(spec: StreamSpec) -> set[str]:
-    return set() if spec.path == "/products" else {"page"}
 
 
 def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any],

@@ -1,8 +1,18 @@
 """Every stream the loader can land, declared as data.
 
-A stream is one entry here plus one staging model and its yml. The engine (loader/extract.py) is
-generic: it reads `kind`, `paging`, `replication` and the parameter sets below and never names a
-stream. Field catalogs come from the contract schema named in `record_schema`.
+A stream is one entry here plus one staging model and its yml. The engine (loader/engine/) is
+generic: it reads `kind`, `paging`, `replication`, the parent link and the declarations below and
+never names a stream, a path or a field of one (tests/loader/test_engine_names_no_stream.py).
+Field catalogs come from the contract schema named in `record_schema`.
+
+Kinds, the way dlt's rest_api source declares resources:
+- "list": a listing (paged or not), optionally with batch details (`detail_path`);
+- "object": one object per company (`identity` marks the one every run reads first);
+- "fanout": children read for the parent's changed ids, `fanout_param` filled from the parent's
+  ids -- a query parameter (batches of `detail_batch` ids), or, when `path` holds
+  `{<fanout_param>}`, one read per parent id (dlt's `resolve` parameter);
+- "currency_days": one lookup per (foreign currency, day) the parent's records use (`lookup`);
+- "reports": POSTed report requests at every month-end of a calendar stream (`reports`, `calendar`).
 """
 
 from __future__ import annotations
@@ -12,7 +22,7 @@ from typing import Literal
 
 from loader.streams.contract import query_enum
 
-Kind = Literal["list", "object", "fanout", "reports", "exchange_rates"]
+Kind = Literal["list", "object", "fanout", "reports", "currency_days"]
 Paging = Literal["page", "keyset", "none"]
 Replication = Literal["incremental", "windowed", "full_table"]
 Sweep = Literal["none", "full", "linked"]
@@ -33,6 +43,50 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """Where kind "reports" finds its periods: a stream whose records carry a date range and
+    periods inside it (Procountor's fiscal years and their tracking periods). A period whose
+    status is `closed_status` cannot change any more while its `modified_field` stays put."""
+
+    stream: str
+    start_field: str
+    end_field: str
+    periods_field: str
+    status_field: str
+    closed_status: str
+    modified_field: str
+
+
+@dataclass(frozen=True)
+class CurrencyDayLookup:
+    """Kind "currency_days": one GET per (foreign currency, day) used by the parent's records.
+
+    `currency_path` and `day_field` say where a parent record names them; records in the
+    company's own currency need no lookup. Each answer is stamped with the pair it answers
+    (`stamp_currency`, `stamp_day`), so it has a key even when the server leaves them out."""
+
+    currency_path: tuple[str, ...]
+    day_field: str
+    base_param: str
+    currency_param: str
+    day_param: str
+    params: dict[str, str] = field(default_factory=dict)
+    stamp_currency: str = "currency"
+    stamp_day: str = "day"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Kind "object" stream every run reads first: it names the company the credentials are bound
+    to (its id keys every landed row) and the company's own currency."""
+
+    id_field: str
+    name_field: str
+    currency_field: str
+    default_currency: str = "EUR"
+
+
+@dataclass(frozen=True)
 class StreamSpec:
     name: str
     description: str
@@ -45,6 +99,9 @@ class StreamSpec:
     # (`ledgerAccounts` of /coa), or None for a bare JSON array.
     records_key: str | None = "results"
     paging: Paging = "page"
+    # Whether page numbers are a fallback when a server ignores `previousId` (keyset paging): an
+    # endpoint without a `page` parameter cannot be paged safely then, and the run says so.
+    page_fallback: bool = True
     page_size: int = 200
     # Parameter sets that together reveal every row: Procountor hides some rows by default
     # (inactive partners, offers, travel products, inactive persons).
@@ -63,22 +120,42 @@ class StreamSpec:
     # Batch detail endpoint for list endpoints that only return summaries.
     detail_path: str | None = None
     detail_batch: int = 200
-    # fanout: read `fanout_param` ids (<= detail_batch per call) from the parent stream's changes.
+    # fanout: read `fanout_param` ids (<= detail_batch per call) from the parent stream's changes;
+    # a `{<fanout_param>}` in `path` reads each parent on its own. Children carry `fanout_param`
+    # as a field naming their parent (it finds a re-read parent's vanished children).
     parent: str | None = None
     fanout_param: str | None = None
     sweep: Sweep = "none"
+    # sweep "linked": a record re-created under a new id keeps this field (the invoice of a
+    # receipt); an older record with the same value that is gone from the API is a tombstone.
+    link_field: str | None = None
     # A pseudo primary key for records without an id of their own (built from these fields).
     key_fields: tuple[str, ...] = ()
     default_selected: bool = True
     opt_in_note: str = ""
-    # kind "reports": the requests made at every month-end (one record each).
+    # kind "reports": the requests made at every month-end (one record each), the period dates
+    # sent as `date_params`, the periods read from `calendar`.
     reports: tuple[ReportRequest, ...] = ()
+    calendar: Calendar | None = None
+    lookup: CurrencyDayLookup | None = None
+    identity: Identity | None = None
+
+    @property
+    def per_parent(self) -> bool:
+        """A fanout whose path names one parent (`/invoices/{invoiceId}/paymentevents`)."""
+        return bool(self.fanout_param) and f"{{{self.fanout_param}}}" in self.path
+
+    def parent_path(self, parent_id: str) -> str:
+        return self.path.replace(f"{{{self.fanout_param}}}", parent_id)
 
 
 VERSION = ("versionStartDate", "versionEndDate")
 DATES = ("startDate", "endDate")
+FISCAL_CALENDAR = Calendar(stream="fiscal_years", start_field="startDate", end_field="endDate",
+                           periods_field="trackingPeriods", status_field="status", closed_status="CLOSED",
+                           modified_field="modified")
 
-REGISTRY: tuple[StreamSpec, ...] = (
+REGISTRY: list[StreamSpec] = [
     StreamSpec(
         name="company",
         description="The company (environment) the credentials are bound to.",
@@ -88,6 +165,7 @@ REGISTRY: tuple[StreamSpec, ...] = (
         kind="object",
         records_key=None,
         paging="none",
+        identity=Identity(id_field="id", name_field="name", currency_field="companyCurrency"),
     ),
     StreamSpec(
         name="accounts",
@@ -145,6 +223,7 @@ REGISTRY: tuple[StreamSpec, ...] = (
         detail_path="/ledgerreceipts/{ids}",
         partition=("startDate", "endDate", "orderByDate", "receiptDate"),
         sweep="linked",
+        link_field="invoiceId",
     ),
     StreamSpec(
         name="payment_events",
@@ -197,7 +276,8 @@ REGISTRY: tuple[StreamSpec, ...] = (
         replication="incremental",
         cursor_field="version",
         version_params=VERSION,
-        paging="keyset",  # /products has no page parameter
+        paging="keyset",
+        page_fallback=False,  # /products has no page parameter
         variants=({}, {"type": "TRAVEL"}),
         sweep="full",
     ),
@@ -245,11 +325,16 @@ REGISTRY: tuple[StreamSpec, ...] = (
         path="/currencies/exchangerate",
         record_schema="CurrencyExchangeRate",
         replication="incremental",
-        kind="exchange_rates",
+        kind="currency_days",
         parent="invoices",
         paging="none",
         key_fields=("currency", "queryDay"),
         order_params={},
+        lookup=CurrencyDayLookup(
+            currency_path=("paymentInfo", "currency"), day_field="date",
+            base_param="baseCurrency", currency_param="currency", day_param="day",
+            params={"rateType": "PROCOUNTOR_ACCOUNTING_EXCHANGE_RATE"},
+            stamp_currency="currency", stamp_day="queryDay"),
     ),
     StreamSpec(
         name="bank_accounts",
@@ -308,6 +393,8 @@ REGISTRY: tuple[StreamSpec, ...] = (
         paging="none",
         key_fields=("type", "startDate", "endDate"),
         order_params={},
+        date_params=DATES,
+        calendar=FISCAL_CALENDAR,
         reports=(ReportRequest({"type": "INCOME_STATEMENT"}, "month"),
                  ReportRequest({"type": "BALANCE_SHEET"}, "fiscal_year", cumulative=True)),
     ),
@@ -321,11 +408,13 @@ REGISTRY: tuple[StreamSpec, ...] = (
         paging="none",
         key_fields=("startDate", "endDate"),
         order_params={},
+        date_params=DATES,
+        calendar=FISCAL_CALENDAR,
         # A month's movement per account; if a server answers with closing balances instead, the
         # figures of later months move too, so they are re-read like a balance sheet.
         reports=(ReportRequest({}, "month", cumulative=True),),
     ),
-)
+]
 
 _BY_NAME = {s.name: s for s in REGISTRY}
 
@@ -335,6 +424,26 @@ def get_stream(name: str) -> StreamSpec:
         return _BY_NAME[name]
     except KeyError:
         raise KeyError(name) from None
+
+
+def register_stream(spec: StreamSpec) -> None:
+    """Add a stream at run time (a plug-in, or a test's toy stream); it runs after every stream
+    declared above, so its parent is read first. `unregister_stream` takes it out again."""
+    if spec.name in _BY_NAME:
+        raise ValueError(f"stream {spec.name!r} is already registered")
+    if spec.parent and spec.parent not in _BY_NAME:
+        raise ValueError(f"stream {spec.name!r}: parent {spec.parent!r} is not registered")
+    REGISTRY.append(spec)
+    _BY_NAME[spec.name] = spec
+
+
+def unregister_stream(name: str) -> None:
+    REGISTRY.remove(_BY_NAME.pop(name))
+
+
+def identity_stream() -> StreamSpec:
+    """The stream every run reads first to learn which company it is in (see `Identity`)."""
+    return next(s for s in REGISTRY if s.identity is not None)
 
 
 def stream_names() -> list[str]:

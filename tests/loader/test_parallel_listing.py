@@ -9,6 +9,7 @@ import pytest
 from loader.config import load_config
 from loader.connect import api_client
 from loader.destinations.duckdb import DuckDBDestination
+from loader.engine.windows import partitions
 from loader.extract import Extractor
 from loader.sandbox import SandboxConfig, SandboxServer
 from loader.streams import get_stream
@@ -30,7 +31,7 @@ def test_a_large_listing_is_split_into_disjoint_date_parts(big_sandbox, monkeypa
     dest = DuckDBDestination(tmp_path / "w.duckdb")
     try:
         extractor = Extractor(cfg, api_client(cfg, cfg.connections[0]), dest)
-        parts, expected = extractor._partitions(get_stream("invoices"), {})
+        parts, expected = partitions(extractor.rc, get_stream("invoices"), {})
     finally:
         dest.close()
     assert expected == len([r for r in big_sandbox.truth.records("invoices").values() if not r.get("isOffer")])
