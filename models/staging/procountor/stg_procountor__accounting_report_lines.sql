@@ -7,23 +7,34 @@ source as (
 
 ),
 
-periods as (
+reports as (
 
     select
-        source._company_id as company_id,
-        source._record_id as report_key,
+        _company_id as company_id,
+        _record_id as report_key,
         case
-            when source._record_id like 'INCOME_STATEMENT:%' then 'INCOME_STATEMENT'
-            when source._record_id like 'BALANCE_SHEET:%' then 'BALANCE_SHEET'
-            when source._record_id like 'CASH_FLOW:%' then 'CASH_FLOW'
-            else {{ json_str('source._data', '$.reportParameters.type') }}
+            when _record_id like 'INCOME_STATEMENT:%' then 'INCOME_STATEMENT'
+            when _record_id like 'BALANCE_SHEET:%' then 'BALANCE_SHEET'
+            when _record_id like 'CASH_FLOW:%' then 'CASH_FLOW'
+            else {{ json_str('_data', '$.reportParameters.type') }}
         end as report_type,
-        {{ json_array_value('per') }} as period_json
-    from {{ unnest_json_array('source', '_data', '$.reportData.periods', 'per') }}
+        _data
+    from source
 
 ),
 
-rows_unnested as (
+periods as (
+
+    select
+        reports.company_id,
+        reports.report_key,
+        reports.report_type,
+        {{ json_array_value('per') }} as period_json
+    from {{ unnest_json_array('reports', '_data', '$.reportData.periods', 'per') }}
+
+),
+
+period_dates as (
 
     select
         periods.company_id,
@@ -31,9 +42,22 @@ rows_unnested as (
         periods.report_type,
         {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
         {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
+        periods.period_json
+    from periods
+
+),
+
+rows_unnested as (
+
+    select
+        period_dates.company_id,
+        period_dates.report_key,
+        period_dates.report_type,
+        period_dates.period_start_date,
+        period_dates.period_end_date,
         {{ json_array_index('rw') }} as row_index,
         {{ json_array_value('rw') }} as row_json
-    from {{ unnest_json_array('periods', 'period_json', '$.rows', 'rw') }}
+    from {{ unnest_json_array('period_dates', 'period_json', '$.rows', 'rw') }}
 
 ),
 

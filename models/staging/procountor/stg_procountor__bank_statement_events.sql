@@ -22,33 +22,61 @@ source as (
 
 ),
 
+statements as (
+
+    select
+        _company_id as company_id,
+        cast(_record_id as {{ type_int() }}) as bank_statement_id,
+        {{ json_str('_data', '$.accountNumber') }} as bank_account_number,
+        {{ json_str('_data', '$.currency') }} as currency,
+        _source_changed_at,
+        _data
+    from source
+
+),
+
 top_level as (
 
     select
-        source._company_id as company_id,
-        cast(source._record_id as {{ type_int() }}) as bank_statement_id,
-        {{ json_str('source._data', '$.accountNumber') }} as bank_account_number,
-        {{ json_str('source._data', '$.currency') }} as currency,
-        source._source_changed_at,
+        statements.company_id,
+        statements.bank_statement_id,
+        statements.bank_account_number,
+        statements.currency,
+        statements._source_changed_at,
         {{ json_array_index('ev') }} as event_index,
         {{ json_array_value('ev') }} as event_json
-    from {{ unnest_json_array('source', '_data', '$.events', 'ev') }}
+    from {{ unnest_json_array('statements', '_data', '$.events', 'ev') }}
+
+),
+
+top_level_ids as (
+
+    select
+        company_id,
+        bank_statement_id,
+        bank_account_number,
+        currency,
+        _source_changed_at,
+        event_index,
+        {{ json_int('event_json', '$.id') }} as event_id,
+        event_json
+    from top_level
 
 ),
 
 children as (
 
     select
-        top_level.company_id,
-        top_level.bank_statement_id,
-        top_level.bank_account_number,
-        top_level.currency,
-        top_level._source_changed_at,
-        top_level.event_index,
-        {{ json_int('top_level.event_json', '$.id') }} as parent_event_id,
+        top_level_ids.company_id,
+        top_level_ids.bank_statement_id,
+        top_level_ids.bank_account_number,
+        top_level_ids.currency,
+        top_level_ids._source_changed_at,
+        top_level_ids.event_index,
+        top_level_ids.event_id as parent_event_id,
         {{ json_array_index('child') }} as child_index,
         {{ json_array_value('child') }} as event_json
-    from {{ unnest_json_array('top_level', 'event_json', '$.event', 'child') }}
+    from {{ unnest_json_array('top_level_ids', 'event_json', '$.event', 'child') }}
 
 ),
 

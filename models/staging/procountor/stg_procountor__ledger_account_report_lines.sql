@@ -17,16 +17,28 @@ periods as (
 
 ),
 
-rows_unnested as (
+period_dates as (
 
     select
         periods.company_id,
         periods.report_key,
         {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
         {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
+        periods.period_json
+    from periods
+
+),
+
+rows_unnested as (
+
+    select
+        period_dates.company_id,
+        period_dates.report_key,
+        period_dates.period_start_date,
+        period_dates.period_end_date,
         {{ json_array_index('rw') }} as row_index,
         {{ json_array_value('rw') }} as row_json
-    from {{ unnest_json_array('periods', 'period_json', '$.rows', 'rw') }}
+    from {{ unnest_json_array('period_dates', 'period_json', '$.rows', 'rw') }}
 
 ),
 

@@ -27,16 +27,28 @@ transactions as (
 
 ),
 
+transaction_ids as (
+
+    select
+        company_id,
+        receipt_id,
+        _source_changed_at,
+        {{ json_int('txn_json', '$.id') }} as transaction_id,
+        txn_json
+    from transactions
+
+),
+
 unnested as (
 
     select
-        transactions.company_id,
-        transactions.receipt_id,
-        transactions._source_changed_at,
-        {{ json_int('transactions.txn_json', '$.id') }} as transaction_id,
+        transaction_ids.company_id,
+        transaction_ids.receipt_id,
+        transaction_ids._source_changed_at,
+        transaction_ids.transaction_id,
         {{ json_array_index('dv') }} as value_index,
         {{ json_array_value('dv') }} as value_json
-    from {{ unnest_json_array('transactions', 'txn_json', '$.dimensionItemValues', 'dv') }}
+    from {{ unnest_json_array('transaction_ids', 'txn_json', '$.dimensionItemValues', 'dv') }}
 
 ),
 
