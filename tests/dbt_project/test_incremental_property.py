@@ -14,7 +14,7 @@ This proves consistency (incremental = full refresh of our own models), not corr
 figures. dbt runs in-process (`dbtRunner`, one parse) on a copy of the project with persist_docs off
 (comments only; they cost a statement per column).
 
-PROPERTY_STEPS (default 200), PROPERTY_STEPS_PER_BUILD (default 15, the mean batch) and PROPERTY_SEED choose the run;
+PROPERTY_STEPS (default 200), PROPERTY_STEPS_PER_BUILD (default 25, the mean batch) and PROPERTY_SEED choose the run;
 e.g. `PROPERTY_STEPS=2000 .venv/bin/pytest -q tests/dbt_project/test_incremental_property.py`.
 """
 
@@ -39,7 +39,7 @@ from property_world import World, read_fixture  # noqa: E402
 
 pytestmark = pytest.mark.slow
 STEPS = int(os.environ.get("PROPERTY_STEPS", "200"))
-PER_BUILD = int(os.environ.get("PROPERTY_STEPS_PER_BUILD", "15"))
+PER_BUILD = int(os.environ.get("PROPERTY_STEPS_PER_BUILD", "25"))
 SEED = int(os.environ.get("PROPERTY_SEED", "20261206"))
 INCREMENTAL_STAGING = ("stg_procountor__ledger_receipts", "stg_procountor__ledger_transactions",
                        "stg_procountor__transaction_dimension_values", "stg_procountor__invoices",
