@@ -20,6 +20,7 @@ pointed to is gone); it keeps the id out of plain sight, logs and job history.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import Any
 
 from loader import exact_json
@@ -31,7 +32,8 @@ PERSON_STREAMS = ("business_partners", "persons")
 # Personal fields of documents that reference a partner (by `partnerId`), by stream. A person's
 # `id` equals its business partner's `partnerId` (reference 5.4), so both streams link the same way.
 # Anonymising such a document itself replaces the same fields: dates, amounts and accounts are
-# bookkeeping the company must keep (and the marts need). Other records are scrubbed whole.
+# bookkeeping the company must keep (and the marts need). Other records are scrubbed whole
+# but for the dates and enum codes their contract schema declares (`_coded_paths`).
 LINKED_PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "invoices": ("counterParty", "billingAddress", "deliveryAddress", "notes", "additionalInformation"),
     "ledger_receipts": ("name", "partnerCode", "invoiceNotes"),
@@ -45,24 +47,40 @@ def suppression_key(company_id: int, stream: str, record_id: str) -> str:
     return hashlib.sha256(f"{company_id}/{stream}/{record_id}".encode()).hexdigest()
 
 
-def _scrub(value: Any) -> Any:
+def _scrub(value: Any, path: str = "", keep: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, dict):
-        return {k: (v if k in KEEP_KEYS else _scrub(v)) for k, v in value.items()}
+        return {k: (v if k in KEEP_KEYS else _scrub(v, f"{path}.{k}" if path else k, keep))
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, str) and value:
+        return [_scrub(v, path, keep) for v in value]
+    if isinstance(value, str) and value and path not in keep:
         return REDACTED
     return value
 
 
-def anonymise_data(data: Record, fields: tuple[str, ...] | None = None) -> Record:
+@cache
+def _coded_paths(stream: str) -> frozenset[str]:
+    """What whole-record anonymisation keeps of a stream: the contract's dates and enum codes (a
+    payment event's date and status are bookkeeping, and the marts cast them). A person's record
+    keeps nothing: a date there can be a date of birth."""
+    if stream in PERSON_STREAMS:
+        return frozenset()
+    from loader.streams.contract import coded_string_paths
+    from loader.streams.registry import get_stream
+
+    return coded_string_paths(get_stream(stream).record_schema)
+
+
+def anonymise_data(data: Record, fields: tuple[str, ...] | None = None, stream: str | None = None) -> Record:
+    """Replace personal text: the listed top-level `fields`, or (None) every string of the record
+    except the dates and codes of `stream`'s contract schema."""
     if fields is None:
-        return _scrub(data)
+        return _scrub(data, "", _coded_paths(stream) if stream else frozenset())
     return {k: (_scrub(v) if k in fields and v is not None else v) for k, v in data.items()}
 
 
-def anonymise_record(data_text: str, fields: tuple[str, ...] | None = None) -> str:
-    return exact_json.dumps(anonymise_data(exact_json.loads(data_text), fields))
+def anonymise_record(data_text: str, fields: tuple[str, ...] | None = None, stream: str | None = None) -> str:
+    return exact_json.dumps(anonymise_data(exact_json.loads(data_text), fields, stream))
 
 
 class Suppressor:
@@ -84,7 +102,7 @@ class Suppressor:
         if action == "delete":
             return None
         if action == "anonymise":
-            return anonymise_data(record, self.linked_fields)
+            return anonymise_data(record, self.linked_fields, self.stream)
         if self.linked_fields is not None:
             partner = record.get("partnerId")
             if partner is not None and any(
@@ -132,7 +150,7 @@ def forget(dest: Destination, company_id: int, stream: str, record_id: str, how:
     touched: dict[str, int] = {}
     if record_id in current:
         if how == "anonymise":
-            data = {record_id: anonymise_record(current[record_id], LINKED_PERSONAL_FIELDS.get(stream))}
+            data = {record_id: anonymise_record(current[record_id], LINKED_PERSONAL_FIELDS.get(stream), stream)}
             touched[stream] = dest.forget(company_id, stream, [record_id], "anonymise", data, reason)
         else:
             touched[stream] = dest.forget(company_id, stream, [record_id], "delete", None, reason)

@@ -87,6 +87,32 @@ def field_catalog(schema_name: str) -> tuple[FieldInfo, ...]:
     return tuple(out)
 
 
+def coded_string_paths(schema_name: str) -> frozenset[str]:
+    """String fields the contract types as a date, a timestamp or an enum: codes and dates, never free
+    text a person could be named in (anonymisation keeps them, so the books stay readable)."""
+    out: set[str] = set()
+
+    def walk(node: dict[str, Any], prefix: str, seen: frozenset[str]) -> None:
+        name, node = _resolve(node)
+        if name in seen:
+            return
+        seen = seen | {name} if name else seen
+        if node.get("type") == "array":
+            walk(node.get("items", {}), prefix, seen)
+            return
+        for key, sub in (node.get("properties") or {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            _, leaf = _resolve(sub)
+            if leaf.get("type") == "array":
+                _, leaf = _resolve(leaf.get("items", {}))
+            if leaf.get("type") == "string" and (leaf.get("enum") or leaf.get("format") in ("date", "date-time")):
+                out.add(path)
+            walk(sub, path, seen)
+
+    walk({"$ref": f"#/components/schemas/{schema_name}"}, "", frozenset())
+    return frozenset(out)
+
+
 def recursive_links(schema_name: str) -> dict[str, str]:
     """Recursive field path → the enclosing field path whose type it repeats ("" = the record)."""
     return {f.path: f.recursive_of for f in field_catalog(schema_name) if f.recursive_of is not None}

@@ -174,3 +174,25 @@ def test_dropping_a_connection_keeps_its_erasures_unless_asked(cli, sandbox, tmp
     assert _erasure_rows(db) == (0, 0)
     extract(cli, sandbox, db, "--stream", "persons")
     assert person in landed(db, "persons")
+
+
+def test_anonymising_a_record_without_declared_personal_fields_keeps_its_dates_and_codes(
+        cli, sandbox, tmp_path: Path) -> None:
+    """A payment event has no list of personal fields: anonymising it replaces its free text (the
+    payer's name, the bank account) but keeps what the contract types as dates and enum codes, so
+    the staging model can still cast it (a scrubbed date used to fail `dbt build`). Correctness
+    against the contract's types and the sandbox's record."""
+    db = tmp_path / "w.duckdb"
+    company = str(extract(cli, sandbox, db, "--stream", "invoices", "--stream", "payment_events")["company_id"])
+    events = landed(db, "payment_events")
+    event = next(rid for rid, r in events.items() if r.get("paymentDate") and r.get("status"))
+    before = events[event]
+    run = _forget(cli, db, "payment_events", event, company, "--anonymise")
+    assert run.exit_code == 0, run.output
+    after = landed(db, "payment_events")[event]
+    assert after["paymentDate"] == before["paymentDate"] and after["status"] == before["status"]
+    free_text = [k for k, v in before.items() if isinstance(v, str) and k not in
+                 ("paymentDate", "status", "currency", "paidCurrency", "type")]
+    assert free_text and all(after[k] == REDACTED for k in free_text), (before, after)
+    assert _sql(db, f"""SELECT try_cast(json_extract_string(_data, '$.paymentDate') AS DATE) IS NOT NULL
+                        FROM raw_procountor.payment_events WHERE _record_id = '{event}'""") == [(True,)]
