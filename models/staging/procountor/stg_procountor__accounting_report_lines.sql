@@ -23,43 +23,7 @@ reports as (
 
 ),
 
-periods as (
-
-    select
-        reports.company_id,
-        reports.report_key,
-        reports.report_type,
-        {{ json_array_value('per') }} as period_json
-    from {{ unnest_json_array('reports', '_data', '$.reportData.periods', 'per') }}
-
-),
-
-period_dates as (
-
-    select
-        periods.company_id,
-        periods.report_key,
-        periods.report_type,
-        {{ json_date('periods.period_json', '$.startDate') }} as period_start_date,
-        {{ json_date('periods.period_json', '$.endDate') }} as period_end_date,
-        periods.period_json
-    from periods
-
-),
-
-rows_unnested as (
-
-    select
-        period_dates.company_id,
-        period_dates.report_key,
-        period_dates.report_type,
-        period_dates.period_start_date,
-        period_dates.period_end_date,
-        {{ json_array_index('rw') }} as row_index,
-        {{ json_array_value('rw') }} as row_json
-    from {{ unnest_json_array('period_dates', 'period_json', '$.rows', 'rw') }}
-
-),
+{{ report_period_rows('reports', ['report_type']) }},
 
 final as (
 
