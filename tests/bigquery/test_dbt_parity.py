@@ -56,6 +56,14 @@ CRUCIBLE_GAP_MESSAGES = {
 BQEMULATOR_GAP_MESSAGES = {
     "to DECIMAL(18,3)": "NUMERIC is DECIMAL(18,3) in bqemulator",
 }
+# bqemulator unit-test failures that are emulator gaps, by node id. The test fails if one passes.
+BQEMULATOR_KNOWN_UNIT_FAILURES = {
+    "unit_test.procountor.rpt_vat_summary.vat_summary_omavero_fields_and_partial_deduction": (
+        "fct_general_ledger's amounts include a VAT-deduction share (NUMERIC * NUMERIC / 100), which "
+        "bqemulator types FLOAT64 (test_emulator_gaps.py); the unit test's fixture takes that type, and the "
+        "sales sign flip of a zero VAT gives -0.0 where 0 is expected. On BigQuery it is NUMERIC."
+    ),
+}
 # crucible unit-test failures that are emulator gaps, by node id (their messages are generic diffs).
 CRUCIBLE_KNOWN_UNIT_FAILURES = {
     "unit_test.procountor.fct_invoice_lines.invoice_line_money_is_exact_at_half_cents": (
@@ -248,8 +256,10 @@ def test_dbt_on_bqemulator_matches_duckdb(
     _code, statuses = _dbt(UNIT_TESTS, target="bq_emulator", project=REPO, profiles=profiles, work=work,
                            name="bqemulator_unit", env=env, messages=messages)
     assert statuses, "no dbt unit tests ran"
-    unexplained = _unexplained(statuses, messages, BQEMULATOR_GAP_MESSAGES)
+    unexplained = _unexplained(statuses, messages, BQEMULATOR_GAP_MESSAGES, set(BQEMULATOR_KNOWN_UNIT_FAILURES))
     assert not unexplained, f"dbt unit tests failed on bqemulator: {unexplained}"
+    fixed = {uid for uid in BQEMULATOR_KNOWN_UNIT_FAILURES if statuses.get(uid) == "pass"}
+    assert not fixed, f"now passing on bqemulator, drop from BQEMULATOR_KNOWN_UNIT_FAILURES: {sorted(fixed)}"
     merged = [p.name for p in run_dir.rglob("*.sql") if re.search(r"\bmerge\s+into\b", p.read_text(), re.I)]
     assert merged, "the second build did not take the incremental MERGE path"
 
