@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
@@ -211,3 +216,22 @@ def build(path: str) -> None:
 
 if __name__ == "__main__":
     build(sys.argv[1] if len(sys.argv) > 1 else "fixture.duckdb")
+
+
+def dbt_runner(tmp_path: Path, db: Path) -> Callable[[list[str]], str]:
+    """`dbt ARGS` on the fixture warehouse `db` with the example profile; every call shares one target
+    path, so a later call parses only what changed. Fails the test on a non-zero exit; returns stdout."""
+    root = Path(__file__).resolve().parents[2]
+    profiles = tmp_path / "profiles"
+    profiles.mkdir(exist_ok=True)
+    shutil.copy(root / "profiles.yml.example", profiles / "profiles.yml")
+    env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "PROCOUNTOR_DUCKDB_PATH": str(db)}
+    common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+
+    def run(args: list[str]) -> str:
+        proc = subprocess.run([exe, *args, *common], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+        return proc.stdout
+
+    return run

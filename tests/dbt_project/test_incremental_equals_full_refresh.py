@@ -7,9 +7,6 @@ full refresh of our own models), not correctness."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
-from fixture import build  # noqa: E402
+from fixture import build, dbt_runner  # noqa: E402
 
 pytestmark = pytest.mark.slow
 FACTS = ("fct_general_ledger", "fct_invoices", "fct_invoice_lines", "fct_gl_dimension_allocations")
@@ -29,10 +26,6 @@ STAGING = ("stg_procountor__ledger_receipts", "stg_procountor__ledger_transactio
 SELECT = ["-s", "+fct_invoices", "+fct_general_ledger", "+fct_gl_dimension_allocations", "+fct_bank_transactions"]
 
 
-def dbt(args: list[str], env: dict[str, str]) -> None:
-    exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
-    proc = subprocess.run([exe, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
 def snapshot(path: Path) -> dict[str, list[tuple]]:
@@ -48,13 +41,9 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
 def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     build(str(db))
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "PROCOUNTOR_DUCKDB_PATH": str(db)}
-    common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    dbt(["seed", *common], env)
-    dbt(["run", *SELECT, *common], env)
+    dbt = dbt_runner(tmp_path, db)
+    dbt(["seed"])
+    dbt(["run", *SELECT])
 
     later = datetime(2026, 3, 21, 6, 0, 0)
     con = duckdb.connect(str(db))
@@ -97,9 +86,9 @@ def test_incremental_equals_full_refresh(tmp_path: Path) -> None:
                 "where _company_id = 102001 and _record_id = '4102'", [later])
     con.close()
 
-    dbt(["run", *SELECT, *common], env)
+    dbt(["run", *SELECT])
     incremental = snapshot(db)
-    dbt(["run", *SELECT, "--full-refresh", *common], env)
+    dbt(["run", *SELECT, "--full-refresh"])
     full = snapshot(db)
     assert incremental.keys() == full.keys()
     for table in full:

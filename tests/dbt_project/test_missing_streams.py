@@ -9,9 +9,6 @@ row by row, the same fixture's build with all streams present."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
-from fixture import build  # noqa: E402
+from fixture import build, dbt_runner  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +33,6 @@ COMPANY_LEFT_OUT = ("rpt_ar_aging", "rpt_ap_aging")
 PAYMENT_COLUMNS = ("paid_amount", "payment_event_count", "last_payment_date", "open_amount")
 
 
-def dbt(args: list[str], env: dict[str, str]) -> str:
-    exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
-    proc = subprocess.run([exe, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    return proc.stdout
 
 
 def snapshot(db: Path) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -62,13 +54,8 @@ def snapshot(db: Path) -> dict[str, tuple[list[str], list[tuple]]]:
 def test_build_passes_without_unreadable_streams(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     build(str(db))
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(profiles), "PROCOUNTOR_DUCKDB_PATH": str(db)}
-    # one target path for both builds, so the second parses only what changed (nothing)
-    common = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    dbt(["build", "--exclude-resource-type", "test", "unit_test", *common], env)
+    dbt = dbt_runner(tmp_path, db)
+    dbt(["build", "--exclude-resource-type", "test", "unit_test"])
     expected = snapshot(db)
 
     con = duckdb.connect(str(db))
@@ -79,7 +66,7 @@ def test_build_passes_without_unreadable_streams(tmp_path: Path) -> None:
     con.execute("delete from raw_procountor.payment_events where _company_id = ?", [NO_PAYMENT_EVENTS])
     con.close()
     # full refresh: a dropped landing table leaves no tombstones for the incremental models to see
-    out = dbt(["build", "--full-refresh", *common], env)
+    out = dbt(["build", "--full-refresh"])
     assert "ERROR=0" in out
     got = snapshot(db)
 

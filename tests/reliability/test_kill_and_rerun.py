@@ -36,6 +36,7 @@ from tests.reliability.harness import (
     snapshot,
     state_rows,
     subprocess_env,
+    tmpfs,
     total_requests,
     truth,
     wait_until,
@@ -417,17 +418,6 @@ def test_python_dash_m_loader_cli_starts(tmp_path: Path) -> None:
 
 # -- a full spool disk -------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _tiny_tmpfs(where: Path, size: str = "64k"):  # type: ignore[no-untyped-def]
-    where.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def _simulated_full_disk(monkeypatch: pytest.MonkeyPatch, limit: int = 64 * 1024) -> None:
@@ -461,7 +451,7 @@ def test_a_full_spool_disk_fails_cleanly_and_the_rerun_completes(sb, config, db,
                                                                  monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     with contextlib.ExitStack() as stack:
         if how == "tmpfs-64k":
-            spool_dir = stack.enter_context(_tiny_tmpfs(tmp_path / "tiny"))
+            spool_dir = stack.enter_context(tmpfs(tmp_path / "tiny", "64k"))
         else:
             spool_dir = tmp_path / "spool-sim"
             _simulated_full_disk(monkeypatch)

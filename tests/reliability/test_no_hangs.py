@@ -10,7 +10,6 @@ exit-code contract of README "Exit codes".
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import subprocess
 import threading
@@ -30,6 +29,7 @@ from tests.reliability.harness import (
     runs,
     state_rows,
     subprocess_env,
+    tmpfs,
     wait_until,
     write_config,
 )
@@ -98,22 +98,11 @@ def test_a_signal_during_a_big_listing_ends_the_run_with_its_code(big: SandboxSe
     _assert_committed_accounts_only(db, big, err)
 
 
-@contextlib.contextmanager
-def _tmpfs(where: Path, size: str) -> Iterator[Path]:
-    where.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_a_full_spool_disk_during_a_big_listing_exits_5_without_hanging(big: SandboxServer, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
-    with _tmpfs(tmp_path / "spool", "512k") as spool:
+    with tmpfs(tmp_path / "spool", "512k") as spool:
         cfg = write_config(tmp_path / "procountor.yml", big, db, streams=STREAMS, spool_dir=spool)
         proc = _start(cfg, tmp_path)
         try:
