@@ -20,5 +20,5 @@
         min({{ column }}) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ source }}
-    {{ procountor.dbt_group_by(2 + null_columns | length + group_columns | length) }}
+    group by all
 {%- endmacro %}

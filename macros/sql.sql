@@ -1,8 +1,3 @@
-{#- `group by 1, 2, ..., n` -#}
-{% macro dbt_group_by(n) -%}
-    group by {% for i in range(1, n + 1) %}{{ i }}{% if not loop.last %}, {% endif %}{% endfor %}
-{%- endmacro %}
-
 {#- The default__ variant of every dispatched macro: the project speaks DuckDB and BigQuery only, and an
     adapter without its own variant must fail at compile time rather than run another dialect's SQL. -#}
 {% macro not_supported(name) -%}

@@ -138,7 +138,7 @@ line_values as (
                     and base_lines.line_order between line_spine.subtotal_from_order and line_spine.subtotal_to_order
                 )
             )
-    {{ dbt_group_by(10) }}
+    group by all
 
 ),
 

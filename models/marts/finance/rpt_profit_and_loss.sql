@@ -72,7 +72,18 @@ line_spine as (
 line_values as (
 
     select
-        line_spine.*,
+        line_spine.company_id,
+        line_spine.fiscal_year_id,
+        line_spine.fiscal_year_label,
+        line_spine.fiscal_period_number,
+        line_spine.period_start_date,
+        line_spine.period_end_date,
+        line_spine.line_order,
+        line_spine.line_name,
+        line_spine.line_name_en,
+        line_spine.line_kind,
+        line_spine.subtotal_from_order,
+        line_spine.subtotal_to_order,
         sum(coalesce(account_line_months.amount_month, 0)) as amount_month,
         sum(coalesce(account_line_months.amount_fiscal_ytd, 0)) as amount_fiscal_ytd
     from line_spine
@@ -87,7 +98,7 @@ line_values as (
                     and account_line_months.line_order between line_spine.subtotal_from_order and line_spine.subtotal_to_order
                 )
             )
-    {{ dbt_group_by(12) }}
+    group by all
 
 ),
 
