@@ -1,30 +1,15 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=insert_strategy(),
-        on_schema_change='append_new_columns',
-        cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_stale_rows('invoices', 'invoice_id') }}"
-    )
-}}
+{#- A view: the rows base_procountor__invoices parsed, one row per invoice row. -#}
 
 with
 
-source as (
-
-    {{ changed_landing_rows('invoices', 'invoice_id') }}
-
-),
-
-unnested as (
+invoices as (
 
     select
-        source._company_id as company_id,
-        cast(source._record_id as {{ type_int() }}) as invoice_id,
-        source._source_changed_at,
-        {{ json_array_index('r') }} as row_index,
-        {{ json_array_value('r') }} as row_json
-    from {{ unnest_json_array('source', '_data', '$.invoiceRows', 'r') }}
+        company_id,
+        invoice_id,
+        _source_changed_at,
+        invoice_rows
+    from {{ ref('base_procountor__invoices') }}
 
 ),
 
@@ -33,22 +18,22 @@ final as (
     select
         company_id,
         invoice_id,
-        row_index + 1 as row_number,
-        {{ json_int('row_json', '$.id') }} as invoice_row_id,
-        {{ json_int('row_json', '$.productId') }} as product_id,
-        {{ json_str('row_json', '$.product') }} as product_name,
-        {{ json_str('row_json', '$.productCode') }} as product_code,
-        coalesce({{ json_decimal('row_json', '$.quantity') }}, 0) as quantity,
-        {{ json_str('row_json', '$.unit') }} as unit,
-        coalesce({{ json_decimal('row_json', '$.unitPrice') }}, 0) as unit_price,
-        coalesce({{ json_decimal('row_json', '$.discountPercent') }}, 0) as discount_percent,
-        coalesce({{ json_decimal('row_json', '$.vatPercent') }}, 0) as vat_percent,
-        {{ json_int('row_json', '$.vatStatus') }} as vat_status,
-        {{ json_str('row_json', '$.comment') }} as comment,
-        {{ json_date('row_json', '$.startDate') }} as delivery_start_date,
-        {{ json_date('row_json', '$.endDate') }} as delivery_end_date,
+        {{ json_array_index('r') }} + 1 as row_number,
+        r_value.id as invoice_row_id,
+        r_value.productid as product_id,
+        r_value.product as product_name,
+        r_value.productcode as product_code,
+        coalesce(r_value.quantity, 0) as quantity,
+        r_value.unit as unit,
+        coalesce(r_value.unitprice, 0) as unit_price,
+        coalesce(r_value.discountpercent, 0) as discount_percent,
+        coalesce(r_value.vatpercent, 0) as vat_percent,
+        r_value.vatstatus as vat_status,
+        r_value.comment as comment,
+        r_value.startdate as delivery_start_date,
+        r_value.enddate as delivery_end_date,
         _source_changed_at
-    from unnested
+    from {{ unnest_array('invoices', 'invoice_rows', 'r') }}
 
 )
 
