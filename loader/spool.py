@@ -11,6 +11,7 @@ from typing import Any
 
 from loader import exact_json
 from loader.errors import ApiError, SpoolError
+from loader.idset import IdSet
 from loader.projection import Trie, project_collect
 
 
@@ -20,7 +21,13 @@ class SpoolWriter:
     def __init__(self, path: Path, company_id: int, trie: Trie, primary_key: str,
                  cursor_field: str | None, key_fields: tuple[str, ...] = (),
                  suppress: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None) -> None:
-        self.path = path
+        self.path = path  # the file being written
+        self.paths: list[Path] = [path]  # every file of this stream, in order
+        # Called with each finished file when the writer moves on to the next one (every
+        # `rotate_rows` rows), so the destination can parse it while the API is still read.
+        self.on_rotate: Callable[[Path], None] | None = None
+        self.rotate_rows = 20_000
+        self._rows_in_file = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -32,7 +39,7 @@ class SpoolWriter:
         self.cursor_field = cursor_field
         self.key_fields = key_fields
         self.count = 0
-        self.ids: set[str] = set()
+        self.ids = IdSet()  # every id written (or forgotten): compact at a million records
         self.seen_fields: set[str] = set()  # paths the API sent that the selection dropped
         # GDPR suppression (loader.gdpr.Suppressor): None drops the record, else it lands as returned.
         self.suppress = suppress
@@ -66,7 +73,7 @@ class SpoolWriter:
                 return rid, "", set()
             record = kept
         dropped: set[str] = set()
-        data = exact_json.dumps(project_collect(record, self.trie, "", dropped))
+        data = exact_json.dumps_wire(project_collect(record, self.trie, "", dropped))
         cursor = record.get(self.cursor_field) if self.cursor_field else None
         row = {
             "_company_id": self.company_id,
@@ -74,9 +81,9 @@ class SpoolWriter:
             "_data": data,
             "_record_hash": exact_json.record_hash(data),
             "_cursor_value": None if cursor is None else str(cursor),
-            "_extracted_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "_extracted_at": datetime.now(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"),
         }
-        return rid, exact_json.dumps(row) + "\n", dropped
+        return rid, exact_json.dumps_wire(row) + "\n", dropped
 
     def append(self, encoded: tuple[str, str, set[str]]) -> str:
         rid, line, dropped = encoded
@@ -94,12 +101,31 @@ class SpoolWriter:
         self.ids.add(rid)
         if self.on_write is not None and self.count % 200 == 0:
             self.on_write(self.count)
+        self._rows_in_file += 1
+        if self.on_rotate is not None and self._rows_in_file >= self.rotate_rows:
+            self._rotate()
         return rid
+
+    def _rotate(self) -> None:
+        finished = self.path
+        self._close_file()
+        self.path = finished.with_name(f"{finished.name.split('.')[0]}.{len(self.paths)}.jsonl")
+        try:
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.paths.append(self.path)
+        self._rows_in_file = 0
+        assert self.on_rotate is not None
+        self.on_rotate(finished)
 
     def write(self, record: dict[str, Any], record_id: str | None = None) -> str:
         return self.append(self.encode(record, record_id))
 
     def close(self) -> None:
+        self._close_file()
+
+    def _close_file(self) -> None:
         if not self._fh.closed:
             try:
                 self._fh.flush()

@@ -5,13 +5,25 @@ The standard encoder cannot emit a Decimal as a bare number, and going through `
 string between two invisible marker characters and strip the quotes-plus-markers afterwards with two
 ``str.replace`` passes (C speed, no per-match Python call), which keeps serialisation fast for
 200-record batch responses.
+
+Responses (`dumps_bytes`) go through msgspec's C encoder when it is installed: ≈ 4× faster, so the
+sandbox's own speed does not cap a benchmark of the loader. It writes UTF-8 as is and no spaces
+(what a JSON API typically sends; the standard-library path escapes to ASCII), and Decimals as
+`str(value)`: an answer where that gives an exponent is written by the standard-library path
+instead, so numbers always read as plain decimals, as Procountor writes them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - a virtualenv installed before msgspec was a dependency
+    msgspec = None
 
 _OPEN = "\u2063"  # invisible separator and invisible plus: never appear in generated text
 _CLOSE = "\u2064"
@@ -34,7 +46,15 @@ def dumps(value: Any) -> str:
     return text
 
 
+_FAST = msgspec.json.Encoder(decimal_format="number") if msgspec is not None else None
+_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")  # also in a string now and then: then the slow path
+
+
 def dumps_bytes(value: Any) -> bytes:
+    if _FAST is not None:
+        out = _FAST.encode(value)
+        if not _EXPONENT.search(out):
+            return out
     return dumps(value).encode("ascii")
 
 
