@@ -13,13 +13,20 @@ without a total we ask for the next page. Each listing reports whether it was re
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from loader import exact_json
 from loader.client.http import ApiClient
 from loader.errors import ApiError
 from loader.streams.registry import StreamSpec
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - a virtualenv installed before msgspec was a dependency
+    msgspec = None
 
 
 def records_of(spec: StreamSpec, body: Any) -> list[dict[str, Any]]:
@@ -87,18 +94,62 @@ class Listing:
             self.newest = value
 
 
+def key_fields(spec: StreamSpec) -> tuple[str, ...]:
+    """The fields of a listed row that a listing followed by detail batches reads: its id, its
+    cursor and its key parts."""
+    names = (spec.primary_key, spec.cursor_field or "", *spec.key_fields)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+@functools.cache
+def ids_decoder(records_key: str | None, fields: tuple[str, ...]) -> Callable[[bytes], Any] | None:
+    """A body decoder that keeps only `fields` of each listed row (a dict of them, absent ones
+    left out) and the envelope's `meta`: a 200-row invoice page is ≈ 160 KB of which the listing
+    needs the ids and versions. Anything that does not fit that shape (a row that is not an object,
+    a bare array where an envelope was expected) is parsed in full, so the usual checks and
+    messages apply. None without msgspec."""
+    if msgspec is None or not fields:
+        return None
+    row = msgspec.defstruct("ListedRow", [(f, Any, msgspec.UNSET) for f in fields],  # type: ignore[arg-type]
+                            omit_defaults=True)
+    shape: Any = (list[row] if records_key is None else  # type: ignore[valid-type]
+                  msgspec.defstruct("ListedPage", [(records_key, list[row] | None, None),  # type: ignore[valid-type]
+                                                   ("meta", Any, None)]))
+    typed = msgspec.json.Decoder(shape, float_hook=exact_json.number_marker)
+
+    def rows(value: Any) -> list[dict[str, Any]]:
+        return [{f: v for f in fields if (v := getattr(r, f)) is not msgspec.UNSET} for r in value]
+
+    def decode(raw: bytes) -> Any:
+        try:
+            body = typed.decode(raw)
+        except msgspec.ValidationError:
+            return exact_json.loads_wire(raw)  # not the usual shape: in full, checked as ever
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from None
+        if records_key is None:
+            return rows(body)
+        listed = getattr(body, records_key)
+        return {records_key: None if listed is None else rows(listed), "meta": body.meta}
+
+    return decode
+
+
 def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
-               report: Listing | None = None) -> Iterator[list[dict[str, Any]]]:
+               report: Listing | None = None, *, ids_only: bool = False) -> Iterator[list[dict[str, Any]]]:
+    """The pages of a listing. `ids_only`: the rows need only `key_fields(spec)` (their details
+    are read in batches), so nothing else of them is parsed."""
     report = report if report is not None else Listing()
+    decode = ids_decoder(spec.records_key, key_fields(spec)) if ids_only else None
     if spec.paging == "none":
-        page = records_of(spec, client.get(spec.path, params or None))
+        page = records_of(spec, client.get(spec.path, params or None, decode=decode))
         report.rows = len(page)
         report.done("one unpaged answer")
         yield page
         return
     if spec.paging == "keyset":
         try:
-            yield from _keyset(client, spec, params, report)
+            yield from _keyset(client, spec, params, report, decode)
             return
         except KeysetIgnored:
             if not spec.page_fallback:
@@ -106,20 +157,26 @@ def iter_pages(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
                                "parameter; cannot page through it safely") from None
         # Fall back to page numbers from the start; the caller de-duplicates ids.
         report.rows, report.total, report.short_pages, report.ids = 0, None, 0, set()
-    yield from _numbered(client, spec, params, report)
+    yield from _numbered(client, spec, params, report, decode)
 
 
-def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int, key: str) -> bool:
-    """Account one page; True when it proves the end of the listing."""
+def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int, key: str,
+           ascending_ids: bool = False) -> bool:
+    """Account one page; True when it proves the end of the listing. `ascending_ids`: every id of
+    this page is above every id of the pages before (keyset paging checks it), so only the page's
+    own ids need de-duplicating and the listing keeps no id set (flat memory)."""
     meta = _meta(body)
     if report.total is None and meta.get("totalCount") is not None:
         with contextlib.suppress(TypeError, ValueError):
             report.total = int(meta["totalCount"])
     # Distinct ids, not rows: a page-numbered listing repeats rows when records shift under it,
     # and repeated rows must not make up for missing ones.
-    for r in records:
-        report.ids.add(r.get(key) if key and isinstance(r, dict) else id(r))
-    report.rows = len(report.ids)
+    page_ids = {r.get(key) if key and isinstance(r, dict) else id(r) for r in records}
+    if ascending_ids:
+        report.rows += len(page_ids)
+    else:
+        report.ids |= page_ids
+        report.rows = len(report.ids)
     if report.total is not None and report.rows >= report.total:
         report.done(f"{report.rows} rows of totalCount {report.total}")
         return True
@@ -135,14 +192,14 @@ def _empty_page(report: Listing) -> None:
         report.done(f"{report.rows} rows, then an empty page")
 
 
-def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
-            report: Listing) -> Iterator[list[dict[str, Any]]]:
+def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any], report: Listing,
+            decode: Callable[[bytes], Any] | None) -> Iterator[list[dict[str, Any]]]:
     previous: int | None = None
     while True:
         query = {**params, **spec.order_params, "size": spec.page_size}
         if previous is not None:
             query["previousId"] = previous
-        body = client.get(spec.path, query)
+        body = client.get(spec.path, query, decode=decode)
         records = records_of(spec, body)
         if not records:
             _empty_page(report)
@@ -159,17 +216,18 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
             raise KeysetIgnored
         yield records
         # totalCount is read from the first keyset page only: later pages may count what is left.
-        if _ended(report, records, body if previous is None else None, spec.page_size, spec.primary_key):
+        if _ended(report, records, body if previous is None else None, spec.page_size, spec.primary_key,
+                  ascending_ids=True):
             return
         previous = max(ids)
 
 
-def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any],
-              report: Listing) -> Iterator[list[dict[str, Any]]]:
+def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any], report: Listing,
+              decode: Callable[[bytes], Any] | None) -> Iterator[list[dict[str, Any]]]:
     page, size = 0, spec.page_size
     while True:
         query = {**params, **spec.order_params, "size": size, "page": page}
-        body = client.get(spec.path, query)
+        body = client.get(spec.path, query, decode=decode)
         records = records_of(spec, body)
         if not records:
             _empty_page(report)

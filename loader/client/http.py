@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -113,8 +114,11 @@ class ApiClient:
             self._local.session = session
         return session
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, allow_404: bool = False) -> Any:
-        return self.request("GET", path, params=params, allow_404=allow_404)
+    def get(self, path: str, params: dict[str, Any] | None = None, *, allow_404: bool = False,
+            decode: Callable[[bytes], Any] | None = None) -> Any:
+        """`decode` parses the body instead of `exact_json.loads_wire` (raising ValueError when it
+        is not JSON): a listing that needs only ids reads only ids."""
+        return self.request("GET", path, params=params, allow_404=allow_404, decode=decode)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         return self.request("POST", path, body=body)
@@ -127,10 +131,11 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         allow_404: bool = False,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         def attempt() -> Any:
             try:
-                return self._attempt(method, path, params, body, allow_404)
+                return self._attempt(method, path, params, body, allow_404, decode or exact_json.loads_wire)
             except Transient as exc:
                 with self._lock:
                     self.retry_counts[exc.reason] += 1
@@ -148,7 +153,7 @@ class ApiClient:
                            f"(last: {exc.reason})") from None
 
     def _attempt(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
-                 allow_404: bool) -> Any:
+                 allow_404: bool, decode: Callable[[bytes], Any]) -> Any:
         """One try (two requests when a 401 makes us sign in again). Raises Transient to retry."""
         data = exact_json.dumps(body).encode() if body is not None else None
         for renewed in (False, True):
@@ -181,7 +186,7 @@ class ApiClient:
                 if status >= 400:
                     raise ApiError(f"{method} {path} failed with HTTP {status}: {self._error_text(resp)}")
                 try:
-                    return exact_json.loads_wire(resp.content)
+                    return decode(resp.content)
                 except ValueError:
                     raise Transient("a body that is not valid JSON", response=resp) from None
             except retry.TRANSPORT_ERRORS as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 from loader.client.http import ApiClient
 from loader.engine.context import RunContext
+from loader.idset import IdSet
 from loader.paging import Listing, detail_records, iter_pages
 from loader.spool import SpoolWriter
 from loader.streams.registry import StreamSpec
@@ -27,7 +28,7 @@ def fetch_details(client: ApiClient, spec: StreamSpec, ids: list[str]) -> list[d
 
 
 def read_listing(rc: RunContext, spec: StreamSpec, queries: list[dict[str, Any]], writer: SpoolWriter,
-                 listed: set[str], live: set[str] | None, skip_before: str | None) -> list[Listing]:
+                 listed: IdSet, live: set[str] | None, skip_before: str | None) -> list[Listing]:
     """Read listings (one per query, side by side) and their details into the spool.
 
     Listing threads page through their query and hand id batches over a bounded queue; this
@@ -57,20 +58,20 @@ def read_listing(rc: RunContext, spec: StreamSpec, queries: list[dict[str, Any]]
     def list_task(query: dict[str, Any]) -> Listing:
         report = Listing()
         pending: list[str] = []
-        for page in iter_pages(rc.client, spec, query, report):
+        for page in iter_pages(rc.client, spec, query, report, ids_only=bool(spec.detail_path)):
             if stop.is_set():
                 report.incomplete("the run stopped")
                 return report
             rows = []
-            for record in page:
-                rid = writer.record_id(record)
+            rids = [writer.record_id(record) for record in page]
+            with lock:
+                fresh = listed.add_new(rids)
+            for record, rid, new in zip(page, rids, fresh, strict=True):
                 version = record.get(spec.cursor_field) if spec.cursor_field else None
                 if version:
                     report.saw_version(str(version))
-                with lock:
-                    if rid in listed:
-                        continue
-                    listed.add(rid)
+                if not new:
+                    continue
                 if not spec.detail_path:
                     rows.append(writer.encode(record, rid))
                     continue
