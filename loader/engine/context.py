@@ -18,6 +18,7 @@ from typing import Any
 from loader.client.http import ApiClient
 from loader.config import ExtractConfig, StreamSelection
 from loader.destinations.base import Destination
+from loader.idset import IdSet
 from loader.spool import SpoolWriter
 from loader.streams.registry import StreamSpec
 
@@ -80,7 +81,7 @@ class RunContext:
     signpost: datetime = datetime.min
     spool_root: Path = Path()
     pool: ThreadPoolExecutor | None = None
-    changed_ids: dict[str, set[str]] = field(default_factory=dict)
+    changed_ids: dict[str, IdSet | set[str]] = field(default_factory=dict)
     full: dict[str, bool] = field(default_factory=dict)
     bookmarks: dict[str, str] = field(default_factory=dict)  # this run's new bookmark per stream
 

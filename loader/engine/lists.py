@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from loader.engine import sweeps, windows
 from loader.engine.context import TS_FORMAT, RunContext, StreamJob, skip_tombstones
 from loader.engine.listing import read_listing
+from loader.idset import IdSet
 from loader.paging import Listing
 
 
@@ -19,7 +20,7 @@ def read_list(rc: RunContext, job: StreamJob) -> list[str]:
     if window.sweep and not rc.dry_run:
         live = set(rc.dest.live_ids(rc.company_id, spec.name))
     skip_before = window.start.strftime(TS_FORMAT) if (window.sweep and window.start is not None) else None
-    listed: set[str] = set()
+    listed = IdSet()
     reports: list[Listing] = []
     listing_started = time.monotonic()
     for variant in windows.variants(job):
