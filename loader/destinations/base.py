@@ -64,6 +64,9 @@ class StreamCommit:
     # The extractor commits under the company's run lease: the commit then fails (LeaseError, no
     # change) when the lease is no longer held by `sync_id` (another run took it over).
     check_lease: bool = False
+    # Spool files already handed to `stage_spool` while the stream was read (not in spool_files):
+    # the commit lands them together with spool_files, in the same transaction.
+    staged_files: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +108,13 @@ class Destination(abc.ABC):
     @abc.abstractmethod
     def commit_stream(self, commit: StreamCommit) -> CommitResult:
         """Atomically land the spooled rows, tombstones, field list and the stream's new state."""
+
+    def stage_spool(self, company_id: int, stream: str, sync_id: str, path: Path) -> bool:
+        """Prepare a finished spool file of a stream still being read for its later commit (parse it
+        into private scratch space: nothing visible changes, a crash leaves nothing behind), so that
+        the commit at the end of the read has less to do. False when the destination does not stage;
+        the file then simply goes to commit_stream."""
+        return False
 
     @abc.abstractmethod
     def get_state(self, company_id: int, stream: str) -> dict[str, Any] | None: ...

@@ -40,7 +40,7 @@ def check_identifier(name: str, what: str) -> str:
 class DuckDBDestination(Destination):
     name = "duckdb"
 
-    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "256MB") -> None:
+    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "128MB") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema")
         self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
@@ -116,26 +116,61 @@ class DuckDBDestination(Destination):
         # (_company_id, _record_id) is guaranteed by commit_stream (one writer, under the lease).
 
     # -- the commit ----------------------------------------------------------------------------
+    @staticmethod
+    def _staging_table(company_id: int, stream: str, sync_id: str) -> str:
+        return f"_staged_{check_identifier(stream, 'stream')}_{company_id}_{re.sub(r'[^0-9a-f]', '', sync_id)[:16]}"
+
+    def _read_spool(self, into: str, files: list[str]) -> None:
+        self.con.execute(
+            f"INSERT INTO {into} SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, "
+            "_extracted_at::TIMESTAMP FROM read_json(?, format='newline_delimited', columns={"
+            "'_company_id': 'BIGINT', '_record_id': 'VARCHAR', '_data': 'VARCHAR', "
+            "'_record_hash': 'VARCHAR', '_cursor_value': 'VARCHAR', '_extracted_at': 'VARCHAR'})",
+            [files],
+        )
+
+    def _create_incoming(self, name: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (_company_id BIGINT, _record_id VARCHAR, "
+                         "_data VARCHAR, _record_hash VARCHAR, _cursor_value VARCHAR, _extracted_at TIMESTAMP)")
+
+    def stage_spool(self, company_id: int, stream: str, sync_id: str, path: Path) -> bool:
+        """Parse a finished spool file into a TEMP table of this connection (memory up to
+        memory_limit, then the temp directory): the JSON is read while the API is still being read,
+        and the commit at the end only adds the last file. A temp table is private to this
+        connection and gone with it, so a killed run leaves nothing behind."""
+        staged = self._staging_table(company_id, stream, sync_id)
+        try:
+            (exists,) = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                                         [staged]).fetchone()
+            if not exists:
+                self._create_incoming(staged)
+            if Path(path).stat().st_size > 0:
+                self._read_spool(staged, [str(path)])
+        except duckdb.Error as exc:
+            raise DestinationError(f"DuckDB could not stage the spool of stream {stream}: {exc}") from None
+        return True
+
     def commit_stream(self, commit: StreamCommit) -> CommitResult:
         table = f"{self.schema}.{check_identifier(commit.stream, 'stream')}"
         now = _now()
         files = [str(p) for p in commit.spool_files if Path(p).exists() and Path(p).stat().st_size > 0]
         con = self.con
         result = CommitResult()
+        # Rows staged while the stream was read (stage_spool) are the start of _incoming.
+        staged = self._staging_table(commit.company_id, commit.stream, commit.sync_id)
+        incoming = staged if commit.staged_files else "_incoming"
         try:
             con.execute("BEGIN TRANSACTION")
             if commit.check_lease:
                 self._check_lease_is_ours(commit)
-            con.execute("CREATE OR REPLACE TEMP TABLE _incoming (_company_id BIGINT, _record_id VARCHAR, "
-                        "_data VARCHAR, _record_hash VARCHAR, _cursor_value VARCHAR, _extracted_at TIMESTAMP)")
+            if not commit.staged_files:
+                self._create_incoming(incoming)
             if files:
-                con.execute(
-                    "INSERT INTO _incoming SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, "
-                    "_extracted_at::TIMESTAMP FROM read_json(?, format='newline_delimited', columns={"
-                    "'_company_id': 'BIGINT', '_record_id': 'VARCHAR', '_data': 'VARCHAR', "
-                    "'_record_hash': 'VARCHAR', '_cursor_value': 'VARCHAR', '_extracted_at': 'VARCHAR'})",
-                    [files],
-                )
+                self._read_spool(incoming, files)
+            if incoming != "_incoming":
+                con.execute("DROP TABLE IF EXISTS _incoming")
+                con.execute(f"ALTER TABLE {incoming} RENAME TO _incoming")
+            if files or commit.staged_files:
                 # A record listed twice in one run (a page boundary moved under us) lands once: the
                 # last extracted copy wins. The engine already skips ids it has read, so this is a
                 # guard; the window (memory-hungry on a large spool) runs only when needed.
@@ -147,24 +182,22 @@ class DuckDBDestination(Destination):
                         QUALIFY row_number() OVER (PARTITION BY _company_id, _record_id
                                                    ORDER BY _extracted_at DESC) = 1""")
             cid = commit.company_id
-            # Upsert as delete + insert of the merged rows: hash joins spill to disk, whereas
-            # INSERT … ON CONFLICT needs the primary-key index of the whole table in memory.
+            # Upsert as delete + insert: hash joins spill to disk, whereas INSERT … ON CONFLICT needs
+            # the primary-key index of the whole table in memory. Unchanged rows keep when and by
+            # which run they were loaded; only those small columns are set aside (never the JSON,
+            # which is copied once, from _incoming into the table).
             con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE _merged AS
-                SELECT i._company_id, i._record_id, i._data, i._record_hash, i._cursor_value, i._extracted_at,
-                       CASE WHEN t._record_hash = i._record_hash AND NOT t._is_deleted
-                            THEN t._loaded_at ELSE ?::TIMESTAMP END AS _loaded_at,
-                       CASE WHEN t._record_hash = i._record_hash AND NOT t._is_deleted
-                            THEN t._sync_id ELSE ? END AS _sync_id,
-                       false AS _is_deleted, NULL::TIMESTAMP AS _deleted_at,
-                       t._record_id IS NOT NULL AS _existed,
-                       t._record_hash = i._record_hash AND NOT t._is_deleted AS _same
+                CREATE OR REPLACE TEMP TABLE _kept AS
+                SELECT t._record_id, t._loaded_at, t._sync_id
                 FROM _incoming i
-                LEFT JOIN (SELECT * FROM {table} WHERE _company_id = ?) t USING (_company_id, _record_id)""",
-                [now, commit.sync_id, cid])
-            (total, existed, same) = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE _existed), count(*) FILTER (WHERE _same) FROM _merged"
-            ).fetchone()
+                JOIN (SELECT _record_id, _record_hash, _loaded_at, _sync_id, _is_deleted
+                      FROM {table} WHERE _company_id = ?) t USING (_record_id)
+                WHERE t._record_hash = i._record_hash AND NOT t._is_deleted""", [cid])
+            (total, existed) = con.execute(f"""
+                SELECT count(*), count(t._record_id) FROM _incoming i
+                LEFT JOIN (SELECT _record_id FROM {table} WHERE _company_id = ?) t USING (_record_id)""",
+                [cid]).fetchone()
+            (same,) = con.execute("SELECT count(*) FROM _kept").fetchone()
             result.unchanged, result.updated, result.inserted = same, existed - same, total - existed
             if commit.mode == "replace":
                 (result.deleted,) = con.execute(f"""
@@ -178,9 +211,11 @@ class DuckDBDestination(Destination):
             con.execute(f"""
                 INSERT INTO {table} (_company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
                                      _loaded_at, _sync_id, _is_deleted, _deleted_at)
-                SELECT _company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
-                       _loaded_at, _sync_id, _is_deleted, _deleted_at FROM _merged""")
-            con.execute("DROP TABLE _merged")
+                SELECT i._company_id, i._record_id, i._data, i._record_hash, i._cursor_value, i._extracted_at,
+                       coalesce(k._loaded_at, ?::TIMESTAMP), coalesce(k._sync_id, ?), false, NULL::TIMESTAMP
+                FROM _incoming i LEFT JOIN _kept k USING (_record_id)""", [now, commit.sync_id])
+            con.execute("DROP TABLE _kept")
+            con.execute("DROP TABLE _incoming")
             if commit.deleted_ids:
                 con.execute("CREATE OR REPLACE TEMP TABLE _gone (_record_id VARCHAR)")
                 con.executemany("INSERT INTO _gone VALUES (?)", [[i] for i in commit.deleted_ids])

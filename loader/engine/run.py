@@ -12,7 +12,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from loader import lease, secrets
 from loader.client.http import ApiClient
+from loader.companies import SerializedDestination
 from loader.config import Config, StreamSelection, catalog_paths, selection_trie
 from loader.destinations.base import Destination, RunRecord, StreamCommit
 from loader.engine import children, commit, lists, objects, reports
@@ -74,14 +75,20 @@ class Extractor:
         self.progress = progress
         self.tz = ZoneInfo(self.x.api_timezone)
         self.sync_id = uuid.uuid4().hex
-        self.rc = RunContext(client=client, dest=destination, x=self.x, sync_id=self.sync_id, dry_run=dry_run,
-                             force_sweep=force_sweep, full_refresh=set(full_refresh), echo=echo)
+        # The reading thread and the commit thread share it: one call at a time.
+        shared = destination if isinstance(destination, SerializedDestination) else SerializedDestination(destination)
+        self.rc = RunContext(client=client, dest=shared, x=self.x,  # type: ignore[arg-type]
+                             sync_id=self.sync_id, dry_run=dry_run, force_sweep=force_sweep,
+                             full_refresh=set(full_refresh), echo=echo)
         self.suppressions: dict[str, str] = {}
         # With --fail-on-drift nothing is committed until every stream was read without drift.
         self._deferred: list[tuple[StreamResult, StreamCommit]] = []
         self.committed: list[str] = []
         self._heartbeat: lease.Heartbeat | None = None
         self.unreadable: dict[str, str] = {}  # stream → why it could not be read (no rights)
+        self._committer: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+        self._commit_failed = False
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -175,11 +182,18 @@ class Extractor:
     def _run_streams(self, results: list[StreamResult]) -> None:
         pool = ThreadPoolExecutor(max_workers=self.x.workers, thread_name_prefix="detail")
         self.rc.pool = pool
+        # Commits run one at a time on their own thread, in stream order, while the next stream
+        # is read (the API waits for no warehouse); readers and commits share the destination
+        # one call at a time.
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         try:
             for _name, sel in self.selection.items():
+                if not _reads_alone(sel.spec) or any(f.done() and f.exception() for f in self._pending):
+                    self._wait_commits()  # it reads what earlier streams commit, or one failed
                 result = self._run_readable(sel)
                 if result is not None:
                     results.append(result)
+            self._wait_commits()
             drift = {r.stream: r.new_fields for r in results if r.new_fields}
             if drift and self.fail_on_drift:
                 raise SchemaDriftError("new fields appeared in the API; nothing was written: " +
@@ -189,6 +203,52 @@ class Extractor:
         finally:
             # Queued detail batches are dropped at once; the few in flight end with their request.
             pool.shutdown(wait=True, cancel_futures=True)
+            # A commit under way ends (committed or rolled back) before the run reports what it kept.
+            self._committer.shutdown(wait=True, cancel_futures=True)
+
+    def _wait_commits(self) -> None:
+        """Wait for the commits under way; the first that failed fails the run."""
+        pending, self._pending = self._pending, []
+        for fut in pending:
+            fut.result()
+
+    def _stage_later(self, stream: str, path: Path, staged: list[Path]) -> None:
+        """Hand a finished spool file to the destination on the commit thread (after the commits
+        queued before it), so the stream's commit has only its last file left to parse."""
+        rc = self.rc
+
+        def work() -> None:
+            if self._commit_failed:
+                return
+            try:
+                if rc.dest.stage_spool(rc.company_id, stream, self.sync_id, path):
+                    staged.append(path)
+            except BaseException:
+                self._commit_failed = True
+                raise
+
+        assert self._committer is not None
+        self._pending.append(self._committer.submit(work))
+
+    def _commit_later(self, result: StreamResult, stream_commit: StreamCommit, started: float,
+                      staged: list[Path]) -> None:
+        """Commit on the commit thread once the earlier streams' commits are done (one thread, in
+        order); a failed commit fails the run at the next wait, and nothing after it commits."""
+        def work() -> None:
+            if self._commit_failed:
+                return
+            # Every staging of this stream ran before this (one thread, in order): split now.
+            stream_commit.staged_files = list(staged)
+            stream_commit.spool_files = [p for p in stream_commit.spool_files if p not in staged]
+            try:
+                self._commit(result, stream_commit)
+            except BaseException:
+                self._commit_failed = True
+                raise
+            result.seconds = round(time.monotonic() - started, 3)
+            self._echo_result(result)
+
+        self._pending.append(self._committer.submit(work))
 
     def _committed_note(self) -> str:
         return commit.committed_note(self.dry_run, self.committed)
@@ -228,8 +288,8 @@ class Extractor:
         t0 = time.monotonic()
         req0 = self.client.request_count
         if not self.dry_run:
-            self.dest.ensure_stream_table(spec.name)
-        state = None if self.dry_run else self.dest.get_state(rc.company_id, spec.name)
+            rc.dest.ensure_stream_table(spec.name)
+        state = None if self.dry_run else rc.dest.get_state(rc.company_id, spec.name)
         full = spec.replication == "full_table" or state is None or spec.name in rc.full_refresh
         rc.full[spec.name] = full
         writer = SpoolWriter(rc.spool_path(spec.name), rc.company_id, selection_trie(spec, sel.fields),
@@ -237,6 +297,10 @@ class Extractor:
                              Suppressor.for_stream(rc.company_id, spec.name, self.suppressions))
         if self.progress is not None:
             writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]
+        staged: list[Path] = []
+        if not self.dry_run and not self.fail_on_drift:
+            writer.rotate_rows = self.x.spool_file_rows
+            writer.on_rotate = lambda path, name=spec.name: self._stage_later(name, path, staged)  # type: ignore[misc]
         result = StreamResult(spec.name, "full" if full else "incremental")
         deleted: list[str] = []
         job = StreamJob(sel, state, full, writer, dict(state or {}), result)
@@ -254,11 +318,13 @@ class Extractor:
         if result.new_fields:
             self.echo(f"  {spec.name}: new field(s) in the API, not loaded: {', '.join(result.new_fields)} "
                       "(add them to the stream's fields to load them)")
+        result.requests = self.client.request_count - req0
+        result.seconds = round(time.monotonic() - t0, 3)
         if not self.dry_run:
             job.new_state["sync_id"] = self.sync_id
             stream_commit = StreamCommit(
                 company_id=rc.company_id, stream=spec.name, sync_id=self.sync_id,
-                spool_files=[writer.path],
+                spool_files=list(writer.paths),
                 # A replace deletes what the listing left out: only from a listing proven complete.
                 mode="replace" if (full and spec.kind not in MERGE_ONLY and not result.tombstones_skipped) else "merge",
                 state=job.new_state, deleted_ids=deleted, seen_fields=result.new_fields,
@@ -266,13 +332,15 @@ class Extractor:
             if self.fail_on_drift:
                 self._deferred.append((result, stream_commit))
             else:
-                self._commit(result, stream_commit)
-        result.requests = self.client.request_count - req0
-        result.seconds = round(time.monotonic() - t0, 3)
-        self.echo(f"  {spec.name:<24} {result.mode:<11} {result.records:>8} records  "
+                self._commit_later(result, stream_commit, t0, staged)
+                return result
+        self._echo_result(result)
+        return result
+
+    def _echo_result(self, result: StreamResult) -> None:
+        self.echo(f"  {result.stream:<24} {result.mode:<11} {result.records:>8} records  "
                   f"+{result.inserted} ~{result.updated} -{result.deleted}  "
                   f"{result.requests} requests  {result.seconds:.1f}s")
-        return result
 
 
 _CATALOG_CACHE: dict[str, frozenset[str]] = {}
@@ -282,6 +350,12 @@ def _catalogued(spec: StreamSpec, path: str) -> bool:
     if spec.name not in _CATALOG_CACHE:
         _CATALOG_CACHE[spec.name] = frozenset(catalog_paths(spec))
     return path in _CATALOG_CACHE[spec.name]
+
+
+def _reads_alone(spec: StreamSpec) -> bool:
+    """A stream whose read touches no other stream's landing table or state, so it may be read
+    while earlier streams commit (a child reads its parent's rows; a report its calendar)."""
+    return spec.kind in ("list", "object") and spec.parent is None
 
 
 def _endpoint(path: str) -> str:

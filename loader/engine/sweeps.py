@@ -34,10 +34,11 @@ def spooled_values(writer: SpoolWriter, key: str) -> set[str]:
     """The distinct values of one top-level field in what the stream spooled this run."""
     values: set[str] = set()
     writer.close()
-    with open(writer.path, encoding="utf-8") as fh:
-        for line in fh:
-            data = exact_json.loads(exact_json.loads(line)["_data"])
-            value = data.get(key)
-            if value is not None:
-                values.add(str(value))
+    for path in writer.paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                data = exact_json.loads(exact_json.loads(line)["_data"])
+                value = data.get(key)
+                if value is not None:
+                    values.add(str(value))
     return values
