@@ -1,12 +1,13 @@
 """Shared machinery of the sync benchmarks (not a test).
 
 The sandbox runs in its own process (`python -m loader.sandbox serve`), the loader in another
-(`procountor-loader extract`), and this process only watches: the loader's RSS and CPU time every
-0.25 s (psutil), the sandbox's CPU time and request counters. Everything talks to 127.0.0.1.
+(`procountor-loader extract`), and this process only watches: the RSS of the loader's whole process
+tree and its CPU time every 0.25 s (psutil), the sandbox's CPU time and request counters. Everything talks to 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -61,10 +62,12 @@ class Sandbox:
 
 
 def start_sandbox(documents: int, *, rate: float, latency_ms: float, seed: int = 1, db_dir: Path | None = None,
-                  timeout: float = 1800, companies: int = 1) -> Sandbox:
+                  timeout: float = 1800, companies: int = 1, processes: int = 1) -> Sandbox:
     argv = [PYTHON, "-m", "loader.sandbox", "serve", "--documents", str(documents), "--seed", str(seed),
             "--rate-limit", str(rate), "--latency-ms", str(latency_ms), "--port", "0",
             "--companies", str(companies)]
+    if processes > 1:
+        argv += ["--processes", str(processes)]
     if db_dir is not None:
         db_dir.mkdir(parents=True, exist_ok=True)
         argv += ["--db-dir", str(db_dir)]
@@ -88,8 +91,10 @@ def write_config(path: Path, sb: Sandbox, db: Path, *, streams: list[str], rate_
         "connections": [{"name": "bench", "base_url": sb.base_url, "auth": "api_key",
                          "client_id": "sandbox-client", "client_secret": "sandbox-secret",
                          "api_key": "sandbox-api-key"}],
+        # The loader's own memory_limit unless BENCH_DUCKDB_MEMORY says otherwise.
         "destination": {"type": "duckdb", "path": str(db), "schema": "raw_procountor",
-                        "memory_limit": os.environ.get("BENCH_DUCKDB_MEMORY", "256MB")},
+                        **({"memory_limit": os.environ["BENCH_DUCKDB_MEMORY"]}
+                           if os.environ.get("BENCH_DUCKDB_MEMORY") else {})},
         "extract": {"rate_limit": rate_limit, "workers": workers, "spool_dir": str(spool_dir),
                     "timeout_seconds": 120.0},
         "streams": {s: {"fields": "all"} if s in ("invoices", "ledger_receipts") else {} for s in streams},
@@ -143,9 +148,9 @@ def run_loader(cfg: Path, sb: Sandbox, *args: str, time_limit: float | None = No
         cpu = (0.0, 0.0)
         while proc.poll() is None:
             try:
-                rss = ps.memory_info().rss / 2**20
+                rss = tree_rss_mb(ps)
                 t = ps.cpu_times()
-                cpu = (t.user, t.system)
+                cpu = (t.user + t.children_user, t.system + t.children_system)
             except psutil.NoSuchProcess:
                 break
             peak = max(peak, rss)
@@ -165,6 +170,15 @@ def run_loader(cfg: Path, sb: Sandbox, *args: str, time_limit: float | None = No
                      sb.cpu_seconds() - cpu0, summary, err, outcomes)
 
 
+def tree_rss_mb(ps: psutil.Process) -> float:
+    """RSS of a process and all its descendants (MB): the loader's figure covers anything it starts."""
+    total = ps.memory_info().rss
+    for child in ps.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += child.memory_info().rss
+    return total / 2**20
+
+
 def token(sb: Sandbox) -> str:
     return requests.post(f"{sb.base_url}/oauth/token", data={
         "grant_type": "client_credentials", "client_id": "sandbox-client", "client_secret": "sandbox-secret",
@@ -181,6 +195,22 @@ def get(session: requests.Session, url: str, **params: Any) -> Any:
         resp.raise_for_status()
         return resp.json()
     raise RuntimeError(f"{url}: still 429 after 20 attempts")
+
+
+LIST_PATHS = {"invoices": "/invoices", "ledger_receipts": "/ledgerreceipts"}
+
+
+def totals(sb: Sandbox, streams: list[str]) -> dict[str, int]:
+    """Records each listed stream holds (`meta.totalCount` of a one-row page): what the ceiling counts."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token(sb)}"
+    return {s: int(get(session, sb.base_url + LIST_PATHS[s], size=1)["meta"]["totalCount"])
+            for s in streams if s in LIST_PATHS}
+
+
+def fewest_requests(counts: dict[str, int], page: int = 200) -> int:
+    """The fewest requests that can read these records: one list page and one detail batch per 200."""
+    return sum(2 * -(-n // page) for n in counts.values())
 
 
 def naive_baseline(sb: Sandbox, seconds: float) -> dict[str, float]:

@@ -17,7 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import mb, naive_baseline, probe_sandbox, run_loader, start_sandbox, write_config
+from _harness import (
+    fewest_requests,
+    mb,
+    naive_baseline,
+    probe_sandbox,
+    run_loader,
+    start_sandbox,
+    totals,
+    write_config,
+)
 
 
 def main() -> None:
@@ -28,7 +37,10 @@ def main() -> None:
     parser.add_argument("--loader-rate", type=float, default=55.0, help="extract.rate_limit of the loader")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--streams", default="invoices,ledger_receipts")
-    parser.add_argument("--naive-seconds", type=float, default=60.0, help="time budget of the naive baseline")
+    parser.add_argument("--naive-seconds", type=float, default=20.0,
+                        help="time budget of the naive baseline (0 skips it and the probe)")
+    parser.add_argument("--sandbox-processes", type=int, default=1,
+                        help="processes serving the sandbox (forked after generation, one shared rate limit)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="stop the loader after this many seconds (rates are then over the partial run)")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -46,10 +58,16 @@ def main() -> None:
 def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db")
+    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db",
+                       processes=args.sandbox_processes)
     try:
         print(f"\n== {documents:,} documents: sandbox generated and listening in {sb.started_in:.1f} s, "
-              f"RSS {mb(sb.rss_mb())}")
+              f"RSS {mb(sb.rss_mb())} ({args.sandbox_processes} serving process(es))")
+        counts = totals(sb, streams)
+        fewest = fewest_requests(counts)
+        ceiling_s = fewest / args.rate
+        print(f"   ceiling: {fewest:,} requests at least ({', '.join(f'{k} {v:,}' for k, v in counts.items())}; "
+              f"a list page and a detail batch per 200) = {ceiling_s:.1f} s at {args.rate:g} req/s")
         cfg = write_config(work / "procountor.yml", sb, work / "warehouse.duckdb", streams=streams,
                            rate_limit=args.loader_rate, workers=args.workers, spool_dir=work / "spool")
         run = run_loader(cfg, sb, time_limit=args.time_limit)
@@ -65,25 +83,31 @@ def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: 
         print(f"   loader: wall {run.wall:.1f} s, {invoices:,} documents, {records:,} records ({per_stream})")
         if not partial:
             print(f"   documents/s {invoices / run.wall:.1f}   records/s {records / run.wall:.1f}")
-        print(f"   requests {run.requests:,} ({req_s:.1f} req/s = {100 * req_s / args.rate:.0f} % of the "
-              f"{args.rate:g} req/s ceiling); retries {run.summary.get('retries', {})}")
+            print(f"   SHARE OF THE CEILING {100 * ceiling_s / run.wall:.1f} % (ceiling {ceiling_s:.1f} s ÷ wall "
+                  f"{run.wall:.1f} s)")
+        print(f"   requests {run.requests:,} (fewest possible {fewest:,}); {req_s:.1f} req/s = "
+              f"{100 * req_s / args.rate:.0f} % of {args.rate:g} req/s; retries {run.summary.get('retries', {})}")
         cpu = run.cpu_user + run.cpu_system
         print(f"   loader CPU {cpu:.1f} s ({100 * cpu / run.wall:.0f} % of one core); sandbox CPU "
               f"{run.sandbox_cpu:.1f} s ({100 * run.sandbox_cpu / run.wall:.0f} % of one core)")
-        print(f"   loader peak RSS {mb(run.peak_rss_mb)}; RSS over the run (MB) {run.rss_profile()}")
+        print(f"   LOADER PEAK RSS {mb(run.peak_rss_mb)} (whole process tree); RSS over the run (MB) "
+              f"{run.rss_profile()}")
         for s in run.summary.get("streams", []):
             print(f"     {s['stream']:<18} {s['records']:>9,} records {s['requests']:>7,} requests "
                   f"{s['seconds']:>8.1f} s")
+        if args.naive_seconds <= 0:
+            return
         probe = probe_sandbox(sb)
         print("   sandbox service time per request (no latency, no limit, sequential): " +
               ", ".join(f"{k} {v:.0f} ms" for k, v in probe.items()))
         t0 = time.perf_counter()
         naive = naive_baseline(sb, args.naive_seconds)
-        print(f"   naive baseline ({time.perf_counter() - t0:.0f} s budget, one request per record, sequential): "
+        print(f"   NAIVE BASELINE ({time.perf_counter() - t0:.0f} s budget, one request per record, sequential): "
               f"{naive['records']:,} records, {naive['requests_per_s']:.1f} req/s, "
-              f"{naive['records_per_s']:.1f} records/s")
+              f"{naive['records_per_s']:.1f} records/s; all {sum(counts.values()):,} records would take "
+              f"{sum(counts.values()) / naive['records_per_s'] / 60:,.0f} min")
         if not partial and records:
-            print(f"   ratio loader ÷ naive: {records / run.wall / naive['records_per_s']:.1f}× records/s; "
+            print(f"   ratio loader ÷ naive: {records / run.wall / naive['records_per_s']:.0f}× records/s; "
                   f"requests per record {run.requests / records:.3f} vs 1.0")
     finally:
         sb.stop()
