@@ -62,12 +62,10 @@ class Sandbox:
 
 
 def start_sandbox(documents: int, *, rate: float, latency_ms: float, seed: int = 1, db_dir: Path | None = None,
-                  timeout: float = 1800, companies: int = 1, processes: int = 1) -> Sandbox:
+                  timeout: float = 1800, companies: int = 1) -> Sandbox:
     argv = [PYTHON, "-m", "loader.sandbox", "serve", "--documents", str(documents), "--seed", str(seed),
             "--rate-limit", str(rate), "--latency-ms", str(latency_ms), "--port", "0",
             "--companies", str(companies)]
-    if processes > 1:
-        argv += ["--processes", str(processes)]
     if db_dir is not None:
         db_dir.mkdir(parents=True, exist_ok=True)
         argv += ["--db-dir", str(db_dir)]

@@ -1,10 +1,13 @@
-"""Initial sync against the sandbox at Procountor's limits: documents/s, requests, % of the rate-limit
-ceiling, the loader's peak RSS and how flat it stays, where the time goes, and a naive baseline
-(one request per document, sequential) measured in the same run on the same sandbox.
+"""Initial sync against the sandbox at Procountor's limits: the share of the rate-limit ceiling, the
+loader's peak RSS (whole process tree) and how flat it stays, documents/s, requests, where the time
+goes, and a naive baseline (one request per document, sequential) measured in the same run on the
+same sandbox. The ceiling is the fewest possible requests (a list page and a detail batch per 200
+invoices and per 200 receipts) at the sandbox's rate.
 
+    .venv/bin/python bench/initial_sync.py --documents 20000
     .venv/bin/python bench/initial_sync.py --documents 100000
-    .venv/bin/python bench/initial_sync.py --documents 10000,100000          # RSS flatness across sizes
-    .venv/bin/python bench/initial_sync.py --documents 1000000 --time-limit 300   # a capped 1 M run
+    .venv/bin/python bench/initial_sync.py --documents 1000000
+    .venv/bin/python bench/initial_sync.py --documents 20000,100000 --loader-rate 55   # production rate
 
 Prints figures; it is not a test. Only 127.0.0.1 is contacted.
 """
@@ -34,13 +37,12 @@ def main() -> None:
     parser.add_argument("--documents", default="100000", help="invoices in the company; a comma list runs each")
     parser.add_argument("--rate", type=float, default=60.0, help="the sandbox's rate limit (requests/s)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--loader-rate", type=float, default=55.0, help="extract.rate_limit of the loader")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--loader-rate", type=float, default=60.0,
+                        help="extract.rate_limit of the loader (its production default is 55)")
+    parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--streams", default="invoices,ledger_receipts")
     parser.add_argument("--naive-seconds", type=float, default=20.0,
                         help="time budget of the naive baseline (0 skips it and the probe)")
-    parser.add_argument("--sandbox-processes", type=int, default=1,
-                        help="processes serving the sandbox (forked after generation, one shared rate limit)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="stop the loader after this many seconds (rates are then over the partial run)")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -58,11 +60,10 @@ def main() -> None:
 def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db",
-                       processes=args.sandbox_processes)
+    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db")
     try:
         print(f"\n== {documents:,} documents: sandbox generated and listening in {sb.started_in:.1f} s, "
-              f"RSS {mb(sb.rss_mb())} ({args.sandbox_processes} serving process(es))")
+              f"RSS {mb(sb.rss_mb())}")
         counts = totals(sb, streams)
         fewest = fewest_requests(counts)
         ceiling_s = fewest / args.rate

@@ -247,6 +247,8 @@ class Extractor:
                 raise
             result.seconds = round(time.monotonic() - started, 3)
             self._echo_result(result)
+            for path in (*stream_commit.staged_files, *stream_commit.spool_files):
+                path.unlink(missing_ok=True)  # landed: free the disk while the run goes on
 
         self._pending.append(self._committer.submit(work))
 

@@ -71,7 +71,7 @@ def test_spool_files_staged_during_the_read_land_every_record_once_and_keep_unch
     cfg.write_text("extract:\n  workers: 4\n  spool_file_rows: 150\n"
                    "streams:\n  invoices: {}\n  ledger_receipts: {}\n")
     db = tmp_path / "w.duckdb"
-    for run in range(2):
+    for _run in range(2):
         result = cli("--duckdb", str(db), "--config", str(cfg), "extract", "--full-refresh", "invoices",
                      env=sandbox_env(big_sandbox))
         assert result.exit_code == 0, result.output
