@@ -61,9 +61,13 @@
 {% macro date_spine_join(start_expr, end_expr, column) -%}
     {{ return(adapter.dispatch('date_spine_join', 'procountor')(start_expr, end_expr, column)) }}
 {%- endmacro %}
-{% macro default__date_spine_join(start_expr, end_expr, column) -%}{{ procountor.not_supported('date_spine_join') }}{%- endmacro %}
+{% macro default__date_spine_join(start_expr, end_expr, column) -%}
+    {{ procountor.not_supported('date_spine_join') }}
+{%- endmacro %}
 {% macro duckdb__date_spine_join(start_expr, end_expr, column) -%}
-    cross join unnest(generate_series(cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval 1 day)) as {{ column }}_spine ({{ column }})
+    cross join unnest(
+        generate_series(cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval 1 day)
+    ) as {{ column }}_spine ({{ column }})
 {%- endmacro %}
 {% macro bigquery__date_spine_join(start_expr, end_expr, column) -%}
     cross join unnest(generate_date_array({{ start_expr }}, {{ end_expr }}, interval 1 day)) as {{ column }}

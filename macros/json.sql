@@ -81,7 +81,9 @@
     {{ return(adapter.dispatch('unnest_json_array', 'procountor')(relation, json_column, path, alias)) }}
 {%- endmacro %}
 
-{% macro default__unnest_json_array(relation, json_column, path, alias) -%}{{ procountor.not_supported('unnest_json_array') }}{%- endmacro %}
+{% macro default__unnest_json_array(relation, json_column, path, alias) -%}
+    {{ procountor.not_supported('unnest_json_array') }}
+{%- endmacro %}
 
 {% macro duckdb__unnest_json_array(relation, json_column, path, alias) -%}
     (

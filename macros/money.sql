@@ -29,7 +29,9 @@
 {% macro duckdb__integer_divide(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
 {% macro bigquery__integer_divide(a, b) -%}div({{ a }}, {{ b }}){%- endmacro %}
 
-{% macro default__divide_money(num, den, scale, num_scale, den_scale) -%}{{ procountor.not_supported('divide_money') }}{%- endmacro %}
+{% macro default__divide_money(num, den, scale, num_scale, den_scale) -%}
+    {{ procountor.not_supported('divide_money') }}
+{%- endmacro %}
 {% macro duckdb__divide_money(num, den, scale, num_scale, den_scale) -%}
     {%- set n -%}
         (cast(cast({{ num }} as decimal(38, {{ num_scale }})) * {{ 10 ** num_scale }} as hugeint) * {{ 10 ** (den_scale + scale) }})
@@ -72,7 +74,9 @@
 {% macro multiply_money(factors, divide_by_power_of_ten=0) -%}
     {{ return(adapter.dispatch('multiply_money', 'procountor')(factors, divide_by_power_of_ten)) }}
 {%- endmacro %}
-{% macro default__multiply_money(factors, divide_by_power_of_ten) -%}{{ procountor.not_supported('multiply_money') }}{%- endmacro %}
+{% macro default__multiply_money(factors, divide_by_power_of_ten) -%}
+    {{ procountor.not_supported('multiply_money') }}
+{%- endmacro %}
 {% macro duckdb__multiply_money(factors, divide_by_power_of_ten) -%}
     {#- DECIMAL products widen past DECIMAL(38) quickly (and then overflow): multiply HUGEINTs at 6 decimals
         per factor and divide by the power of ten with half-up rounding. -#}

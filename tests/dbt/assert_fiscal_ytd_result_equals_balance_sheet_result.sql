@@ -1,18 +1,18 @@
 -- The fiscal-YTD result of the income statement = "Tilikauden voitto (tappio)" on the balance sheet.
 with pl as (
     select
-company_id,
-period_end_date,
-amount_fiscal_ytd
+        company_id,
+        period_end_date,
+        amount_fiscal_ytd
     from {{ ref('rpt_profit_and_loss') }}
     where line_order = 120 and not is_consolidated
 ),
 
 bs as (
     select
-company_id,
-balance_date,
-amount
+        company_id,
+        balance_date,
+        amount
     from {{ ref('rpt_balance_sheet') }}
     where line_kind = 'current_result' and not is_consolidated
 )

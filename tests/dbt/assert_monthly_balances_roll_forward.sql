@@ -20,19 +20,19 @@ with ordered as (
 
 gl as (
     select
-company_id,
-account_code,
-accounting_month,
-sum(amount_debit_positive) as gl_movement
+        company_id,
+        account_code,
+        accounting_month,
+        sum(amount_debit_positive) as gl_movement
     from {{ ref('fct_general_ledger') }}
     group by 1, 2, 3
 ),
 
 movements as (
     select
-b.company_id,
-b.account_code,
-b.period_start_date
+        b.company_id,
+        b.account_code,
+        b.period_start_date
     from {{ ref('fct_gl_balances_monthly') }} as b
     full outer join gl
         on
@@ -43,10 +43,10 @@ b.period_start_date
 )
 
 select
-company_id,
-account_code,
-period_start_date,
-'roll_forward' as failure
+    company_id,
+    account_code,
+    period_start_date,
+    'roll_forward' as failure
 from ordered
 where
     next_opening_balance is not null
@@ -56,8 +56,8 @@ where
 union all
 
 select
-company_id,
-account_code,
-period_start_date,
-'movement_vs_ledger' as failure
+    company_id,
+    account_code,
+    period_start_date,
+    'movement_vs_ledger' as failure
 from movements

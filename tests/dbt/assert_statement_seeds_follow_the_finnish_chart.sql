@@ -25,16 +25,16 @@
 
 with expected as (
     {%- for account in reference_accounts %}
-    select
-        '{{ account[0] }}' as account_code,
-        '{{ account[1] }}' as account_name,
-        '{{ account[2] }}' as report_type,
-        {{ account[3] }} as line_order,
-        '{{ account[4] }}' as account_class,
-        '{{ account[5] }}' as cash_flow_section
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ account[0] }}' as account_code,
+            '{{ account[1] }}' as account_name,
+            '{{ account[2] }}' as report_type,
+            {{ account[3] }} as line_order,
+            '{{ account[4] }}' as account_class,
+            '{{ account[5] }}' as cash_flow_section
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

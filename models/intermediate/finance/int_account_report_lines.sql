@@ -7,32 +7,32 @@ with
 coa_accounts as (
 
     select
-company_id,
-account_code
-from {{ ref('stg_procountor__accounts') }}
+        company_id,
+        account_code
+    from {{ ref('stg_procountor__accounts') }}
 
 ),
 
 ledger_accounts as (
 
     select distinct
-company_id,
-account_code
-from {{ ref('fct_general_ledger') }}
+        company_id,
+        account_code
+    from {{ ref('fct_general_ledger') }}
 
 ),
 
 accounts as (
 
     select
-company_id,
-account_code
-from coa_accounts
+        company_id,
+        account_code
+    from coa_accounts
     union distinct
     select
-company_id,
-account_code
-from ledger_accounts
+        company_id,
+        account_code
+    from ledger_accounts
 
 ),
 

@@ -221,7 +221,8 @@ natural_signs as (
     from line_accounts
     inner join report_line_ranges
         on
-            {{ safe_to_int('line_accounts.account_code') }} between report_line_ranges.account_from and report_line_ranges.account_to
+            {{ safe_to_int('line_accounts.account_code') }}
+            between report_line_ranges.account_from and report_line_ranges.account_to
             and (report_line_ranges.company_id is null or report_line_ranges.company_id = line_accounts.company_id)
     inner join statement_lines
         on

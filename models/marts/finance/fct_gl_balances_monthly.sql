@@ -41,9 +41,9 @@ monthly_movements as (
 company_accounts as (
 
     select distinct
-company_id,
-account_code
-from monthly_movements
+        company_id,
+        account_code
+    from monthly_movements
 
 ),
 

@@ -125,14 +125,14 @@ unallocated as (
 unioned as (
 
     select
-*,
-false as is_unallocated
-from allocated
+        *,
+        false as is_unallocated
+    from allocated
     union all
     select
-*,
-true as is_unallocated
-from unallocated
+        *,
+        true as is_unallocated
+    from unallocated
 
 ),
 

@@ -75,10 +75,10 @@ payments as (
 receipts as (
 
     select
-company_id,
-receipt_id,
-is_valid,
-receipt_status
+        company_id,
+        receipt_id,
+        is_valid,
+        receipt_status
     from {{ ref('stg_procountor__ledger_receipts') }}
 
 ),
@@ -188,7 +188,9 @@ final as (
         end as invoice_category,
         invoice_status,
         invoice_status not in (
-            {%- for s in var('procountor_invalid_receipt_statuses') %}'{{ s }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for status in var('procountor_invalid_receipt_statuses') %}
+                '{{ status }}'{{ ',' if not loop.last }}
+            {%- endfor %}
         ) as is_valid,
         partner_id,
         counterparty_name,

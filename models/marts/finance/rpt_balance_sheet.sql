@@ -183,8 +183,11 @@ unioned as (
 final as (
 
     select
-        {{ key(["coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')", 'period_end_date', 'line_order']) }}
-            as report_row_id,
+        {{ key([
+            "coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')",
+            'period_end_date',
+            'line_order',
+        ]) }} as report_row_id,
         company_id,
         is_consolidated,
         fiscal_year_id,

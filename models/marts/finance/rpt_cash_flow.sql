@@ -93,7 +93,7 @@ classified as (
 chosen as (
 
     select * from classified
-where classification_rank = 1
+    where classification_rank = 1
 
 ),
 
@@ -358,8 +358,11 @@ unioned as (
 final as (
 
     select
-        {{ key(["coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')", 'period_start_date', 'cash_flow_line_order']) }}
-            as report_row_id,
+        {{ key([
+            "coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')",
+            'period_start_date',
+            'cash_flow_line_order',
+        ]) }} as report_row_id,
         *
     from unioned
 

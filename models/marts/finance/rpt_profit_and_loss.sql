@@ -144,8 +144,8 @@ per_company as (
 
 consolidated as (
 
-    -- companies may have different fiscal years: the consolidated fiscal YTD is the sum of each
-    -- company's own fiscal YTD at that calendar month
+    {#- companies may have different fiscal years: the consolidated fiscal YTD is the sum of each
+        company's own fiscal YTD at that calendar month #}
     {{ consolidated_rows(
         'per_company',
         null_columns=[('fiscal_year_id', 'int'), ('fiscal_year_label', 'text'), ('fiscal_period_number', 'int')],
@@ -167,8 +167,11 @@ unioned as (
 final as (
 
     select
-        {{ key(["coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')", 'period_start_date', 'line_order']) }}
-            as report_row_id,
+        {{ key([
+            "coalesce(cast(company_id as " ~ type_text() ~ "), 'consolidated')",
+            'period_start_date',
+            'line_order',
+        ]) }} as report_row_id,
         *
     from unioned
 

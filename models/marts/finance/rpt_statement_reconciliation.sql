@@ -206,10 +206,11 @@ ours as (
         matched.report_key,
         matched.row_number,
         case matched.match_kind
-            when 'account' then account_lines.normal_sign * case
-                when matched.report_type = 'INCOME_STATEMENT' then balances.movement
-                else balances.closing_balance
-            end
+            when 'account'
+                then account_lines.normal_sign * case
+                    when matched.report_type = 'INCOME_STATEMENT' then balances.movement
+                    else balances.closing_balance
+                end
             when 'line' then by_line.amount
             when 'key_figure' then by_key.amount
         end as our_amount,

@@ -35,7 +35,9 @@ final as (
         loaded_at,
         _source_changed_at,
         receipt_status not in (
-            {%- for s in var('procountor_invalid_receipt_statuses') %}'{{ s }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for status in var('procountor_invalid_receipt_statuses') %}
+                '{{ status }}'{{ ',' if not loop.last }}
+            {%- endfor %}
         ) as is_valid,
         receipt_type = 'RECEIPT_FOR_OPENING_ACCOUNTS' as is_opening_receipt
     from receipts
