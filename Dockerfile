@@ -21,7 +21,7 @@ COPY pyproject.toml README.md ./
 COPY loader ./loader
 RUN pip install -e .
 
-COPY dbt_project.yml profiles.yml.example ./
+COPY dbt_project.yml selectors.yml profiles.yml.example ./
 COPY models ./models
 COPY macros ./macros
 COPY seeds ./seeds

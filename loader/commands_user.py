@@ -99,10 +99,12 @@ def report(ctx: Ctx, duckdb_path: str | None, output_dir: str, company_id: int |
                                "(default: PROCOUNTOR_DBT_TARGET or the destination's type).")
 @click.option("--connection", help="Only this connection.")
 @click.option("--full-refresh", "dbt_full_refresh", is_flag=True, help="Rebuild incremental dbt models.")
+@click.option("--all-tests", is_flag=True,
+              help="Also run the dbt unit tests and the staging and source data tests (what CI runs).")
 @pass_ctx
 @handle_errors
 def sync(ctx: Ctx, config_path: str | None, target: str | None, connection: str | None,
-         dbt_full_refresh: bool) -> None:
+         dbt_full_refresh: bool, all_tests: bool) -> None:
     """Extract, then dbt build: one job, one exit code (extract's code on failure, 8 if dbt fails)."""
     from loader.sync import run_sync
 
@@ -110,7 +112,7 @@ def sync(ctx: Ctx, config_path: str | None, target: str | None, connection: str 
         ctx.config_path, ctx._config = config_path, None
     result = run_sync(ctx.config, target=target, connection=connection,
                       echo=lambda m: click.echo(m, err=True),
-                      dbt_args=("--full-refresh",) if dbt_full_refresh else ())
+                      dbt_args=("--full-refresh",) if dbt_full_refresh else (), all_tests=all_tests)
     click.echo(f"sync ok: {result.records} records, dbt target {result.dbt_target}", err=True)
 
 

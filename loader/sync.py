@@ -1,5 +1,10 @@
 """`procountor-loader sync`: extract, then `dbt build`, as one job with one exit code.
 
+dbt builds the selector `sync` (selectors.yml): every seed, model and mart data test, but not the
+dbt unit tests nor the data tests of the staging models and landing sources. Those check our SQL
+and the loader's landing contract, not the day's data, and CI runs them on every change
+(`make test`); `--all-tests` runs them here too.
+
 Made for schedulers (cron, Cloud Run jobs): an extract failure exits with the extract's own code
 (2 config, 3 sign-in, 4 API, 5 destination, 6 drift, 7 lease), and dbt is then not run, so the
 marts never mix a half-finished load; a dbt failure exits 8. A partial extract (streams the API
@@ -17,6 +22,8 @@ from dataclasses import dataclass
 from loader.config import Config
 from loader.errors import ConfigError, LoaderError
 
+# what a production run builds (selectors.yml)
+SYNC_SELECTOR = "sync"
 # dbt targets of profiles.yml.example per destination type
 DEFAULT_TARGETS = {"duckdb": "duckdb", "bigquery": "bigquery"}
 
@@ -55,7 +62,8 @@ def dbt_environment(cfg: Config) -> dict[str, str]:
 
 
 def run_sync(cfg: Config, *, target: str | None = None, connection: str | None = None,
-             echo: Callable[[str], None] = print, dbt_args: tuple[str, ...] = ()) -> SyncResult:
+             echo: Callable[[str], None] = print, dbt_args: tuple[str, ...] = (),
+             all_tests: bool = False) -> SyncResult:
     """Raise the extract's LoaderError, or DbtError (exit 8) when dbt fails."""
     import json
 
@@ -97,8 +105,9 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
         raise _failed(worst, failed)  # nothing new landed: dbt is not run
     records = sum(o.records for o in outcomes)
     requests = sum(o.requests for o in outcomes)
-    echo(f"sync: extracted {records} records with {requests} requests; running dbt build --target {dbt_target}")
-    args = ["build"]
+    args = ["build"] if all_tests else ["build", "--selector", SYNC_SELECTOR]
+    echo(f"sync: extracted {records} records with {requests} requests; running dbt {' '.join(args)} "
+         f"--target {dbt_target}")
     if cfg.destination.schema != "raw_procountor":
         args += ["--vars", json.dumps({"procountor_raw_schema": cfg.destination.schema})]
     args += list(dbt_args)

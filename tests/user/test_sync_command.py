@@ -64,3 +64,17 @@ def test_dbt_failure_exits_8(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM raw_procountor.accounts").fetchone()[0] > 0
     finally:
         con.close()
+
+
+def test_sync_builds_the_production_selection(warehouse: Warehouse) -> None:
+    """`sync` builds the `sync` selector: the mart, seed and reconciliation tests run; the dbt unit tests
+    and the staging and source tests (CI's guards of our own SQL and landing contract) do not.
+    Checks what was run, from dbt's own log lines, not that the selection is wise."""
+    started = [line.split(" START ", 1)[1] for line in warehouse.sync_output.splitlines() if " START " in line]
+    tests = [entry.split()[1] for entry in started if entry.startswith("test ")]
+    assert "running dbt build --selector sync" in warehouse.sync_output
+    assert not [entry for entry in started if entry.startswith("unit_test ")]
+    assert not [name for name in tests if "stg_procountor__" in name or name.startswith("source_")], tests
+    assert {"assert_trial_balance_is_zero", "assert_statements_reconcile_to_procountor",
+            "unique_fct_general_ledger_gl_entry_id"} <= set(tests), tests
+    assert any(entry.startswith("sql incremental model ") for entry in started)
