@@ -26,21 +26,9 @@ mapping as (
 
 ),
 
-statement_lines as (
+account_figures as (
 
-    select * from {{ ref('procountor_statement_lines') }}
-
-),
-
-account_lines as (
-
-    select * from {{ ref('int_account_report_lines') }}
-
-),
-
-balances as (
-
-    select * from {{ ref('fct_gl_balances_monthly') }}
+    select * from {{ ref('int_account_statement_figures') }}
 
 ),
 
@@ -67,6 +55,7 @@ our_lines as (
         period_end_date,
         line_order,
         line_name,
+        line_kind,
         amount_month as amount
     from profit_and_loss
     union all
@@ -77,6 +66,7 @@ our_lines as (
         balance_date as period_end_date,
         line_order,
         line_name,
+        line_kind,
         amount
     from balance_sheet
 
@@ -84,7 +74,7 @@ our_lines as (
 
 key_lines as (
 
-    -- our net result, total assets and total equity and liabilities: the seed's last income-statement
+    -- our net result, total assets and total equity and liabilities: the last income-statement
     -- subtotal, and the balance sheet's first and last subtotals
     select
         report_type,
@@ -97,8 +87,25 @@ key_lines as (
         line_order = max(line_order) over (partition by report_type)
         or (report_type = 'BALANCE_SHEET' and line_order = min(line_order) over (partition by report_type))
             as is_key
-    from statement_lines
-    where line_kind = 'subtotal'
+    from (
+        select distinct
+            report_type,
+            line_order
+        from our_lines
+        where line_kind = 'subtotal'
+    ) as subtotal_lines
+
+),
+
+account_lines as (
+
+    -- the statutory line of every account, postings or not
+    select distinct
+        company_id,
+        account_code,
+        report_type,
+        line_name
+    from account_figures
 
 ),
 
@@ -206,11 +213,7 @@ ours as (
         matched.report_key,
         matched.row_number,
         case matched.match_kind
-            when 'account'
-                then account_lines.normal_sign * case
-                    when matched.report_type = 'INCOME_STATEMENT' then balances.movement
-                    else balances.closing_balance
-                end
+            when 'account' then account_figures.statement_amount
             when 'line' then by_line.amount
             when 'key_figure' then by_key.amount
         end as our_amount,
@@ -226,13 +229,14 @@ ours as (
             and matched.company_id = account_lines.company_id
             and matched.account_code = account_lines.account_code
             and matched.report_type = account_lines.report_type
-    left join balances
+    left join account_figures
         on
             matched.match_kind = 'account'
-            and matched.company_id = balances.company_id
-            and matched.account_code = balances.account_code
-            and matched.period_end_date = balances.period_end_date
-            and (matched.report_type = 'BALANCE_SHEET' or matched.period_start_date = balances.period_start_date)
+            and matched.company_id = account_figures.company_id
+            and matched.account_code = account_figures.account_code
+            and matched.report_type = account_figures.report_type
+            and matched.period_end_date = account_figures.period_end_date
+            and (matched.report_type = 'BALANCE_SHEET' or matched.period_start_date = account_figures.period_start_date)
     left join our_lines as by_line
         on
             matched.match_kind = 'line'
