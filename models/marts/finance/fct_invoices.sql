@@ -40,14 +40,7 @@ all_invoices as (
 
 invoice_lines as (
 
-    select
-        invoice_rows.company_id,
-        invoice_rows.invoice_id,
-        sum(invoice_rows.net_amount_doc) as net_amount_doc,
-        sum(invoice_rows.vat_amount_doc) as vat_amount_doc,
-        count(*) as line_count
-    from {{ ref('fct_invoice_lines') }} as invoice_rows
-    group by 1, 2
+    select * from {{ ref('int_invoice_line_totals') }}
 
 ),
 
