@@ -136,9 +136,10 @@ select * from final
 
 {#- The month-ends open items are aged at: every fiscal month of a company up to and including the month
     of its data's as-of date (the newest `_extracted_at` of the invoices, payment events and ledger
-    receipts it landed), never a future month-end. Only companies whose invoices and payment events
-    landed: without payment events every invoice would look unpaid, and without invoices there is
-    nothing to age or to compare with the control accounts (DECISIONLOG: "Missing streams", "Aging"). -#}
+    receipts it landed, stg_procountor__landed_streams), never a future month-end. Only companies whose
+    invoices and payment events landed: without payment events every invoice would look unpaid, and
+    without invoices there is nothing to age or to compare with the control accounts (DECISIONLOG:
+    "Missing streams", "Aging"). -#}
 {% macro aging_month_ends() -%}
     select
         fiscal_periods.company_id,
@@ -146,23 +147,13 @@ select * from final
     from {{ ref('dim_fiscal_periods') }} as fiscal_periods
     inner join (
         select
-            _company_id as company_id,
-            max(cast(_extracted_at as date)) as data_as_of_date
-        from (
-            {%- for stream in ['payment_events', 'invoices', 'ledger_receipts'] %}
-            select
-                _company_id,
-                _extracted_at
-            from {{ procountor.landing(stream) }} as {{ stream }}_landing
-            {%- if not loop.last %}
-            union all
-            {%- endif %}
-            {%- endfor %}
-        ) as extracted
-        where
-            _company_id in ({{ procountor.landed_companies('payment_events') }})
-            and _company_id in ({{ procountor.landed_companies('invoices') }})
-        group by 1
+            company_id,
+            max(cast(last_extracted_at as date)) as data_as_of_date
+        from {{ ref('stg_procountor__landed_streams') }} as landed_streams
+        group by company_id
+        having
+            sum(case when stream = 'payment_events' then 1 else 0 end) > 0
+            and sum(case when stream = 'invoices' then 1 else 0 end) > 0
     ) as data_as_of
         on
             fiscal_periods.company_id = data_as_of.company_id

@@ -52,16 +52,6 @@
     limit 0
 {%- endmacro %}
 
-{#- Companies with at least one row (live or tombstoned) in a stream's landing table: the companies
-    the stream was readable for. A company whose API user cannot read the stream has none, and marts
-    that need the stream (aging needs payment events) leave that company out rather than report
-    wrong figures. -#}
-{% macro landed_companies(stream) -%}
-    select distinct _company_id as company_id
-    from {{ procountor.landing(stream) }} as landed
-{%- endmacro %}
-
-
 {#- not_null on a landing column, passing when the landing table does not exist (a missing stream). -#}
 {% test landed_not_null(model, column_name) -%}
     {%- if execute and not procountor.landing_table_exists(model) %}

@@ -1,0 +1,50 @@
+{#- What landed for the streams the aging reports depend on, one row per company and stream that has at
+    least one landing row, live or tombstoned: the landing metadata the record-level staging models do
+    not keep (they hold live rows only, and an incremental model would hold a stale `_extracted_at`,
+    which moves on every read while `_loaded_at` moves only on a change). Read by aging_month_ends()
+    (macros/aging.sql): the data's as-of date and which companies could read the streams
+    (DECISIONLOG: "Missing streams", "Aging"). -#}
+
+{%- set streams = ['invoices', 'payment_events', 'ledger_receipts'] %}
+
+with
+
+{% for stream in streams -%}
+{{ stream }}_landing as (
+
+    select
+        landing._company_id,
+        landing._extracted_at
+    from {{ landing(stream) }} as landing
+
+),
+
+{% endfor -%}
+landed as (
+
+    {%- for stream in streams %}
+    select
+        _company_id,
+        '{{ stream }}' as stream,
+        _extracted_at
+    from {{ stream }}_landing
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        _company_id as company_id,
+        stream,
+        count(*) as landed_row_count,
+        max(_extracted_at) as last_extracted_at
+    from landed
+    group by _company_id, stream
+
+)
+
+select * from final
