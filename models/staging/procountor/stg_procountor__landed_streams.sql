@@ -5,33 +5,54 @@
     (macros/aging.sql): the data's as-of date and which companies could read the streams
     (DECISIONLOG: "Missing streams", "Aging"). -#}
 
-{%- set streams = ['invoices', 'payment_events', 'ledger_receipts'] %}
-
 with
 
-{% for stream in streams -%}
-{{ stream }}_landing as (
+invoices_landing as (
 
     select
         landing._company_id,
         landing._extracted_at
-    from {{ landing(stream) }} as landing
+    from {{ landing('invoices') }} as landing
 
 ),
 
-{% endfor -%}
+payment_events_landing as (
+
+    select
+        landing._company_id,
+        landing._extracted_at
+    from {{ landing('payment_events') }} as landing
+
+),
+
+ledger_receipts_landing as (
+
+    select
+        landing._company_id,
+        landing._extracted_at
+    from {{ landing('ledger_receipts') }} as landing
+
+),
+
 landed as (
 
-    {%- for stream in streams %}
     select
         _company_id,
-        '{{ stream }}' as stream,
+        'invoices' as stream,
         _extracted_at
-    from {{ stream }}_landing
-    {%- if not loop.last %}
+    from invoices_landing
     union all
-    {%- endif %}
-    {%- endfor %}
+    select
+        _company_id,
+        'payment_events' as stream,
+        _extracted_at
+    from payment_events_landing
+    union all
+    select
+        _company_id,
+        'ledger_receipts' as stream,
+        _extracted_at
+    from ledger_receipts_landing
 
 ),
 
