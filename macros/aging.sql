@@ -150,7 +150,7 @@ select * from final
             company_id,
             max(cast(last_extracted_at as date)) as data_as_of_date
         from {{ ref('stg_procountor__landed_streams') }} as landed_streams
-        group by company_id
+        group by 1
         having
             sum(case when stream = 'payment_events' then 1 else 0 end) > 0
             and sum(case when stream = 'invoices' then 1 else 0 end) > 0
