@@ -18,6 +18,7 @@ from . import documents as docs
 from . import ledger
 from .company import Company
 from .params import ApiError, Query, envelope, id_direction
+from .timeline import BANK_KINDS_SQL
 from .vat import ALL_FINNISH_RATES, VAT_STATUSES
 
 BATCH_MAX = 200
@@ -505,7 +506,7 @@ STATEMENT_ID_BASE = 40000
 
 def statement_dates(company: Company) -> list[str]:
     rows = company.index.query("SELECT DISTINCT date FROM receipts WHERE gone = 0 AND status != 'INVALIDATED' "
-                               "AND kind IN ('PAY', 'SAL', 'EMP', 'LOAN') ORDER BY date")
+                               f"AND kind IN ({BANK_KINDS_SQL}) ORDER BY date")
     return [r["date"] for r in rows]
 
 
@@ -517,7 +518,7 @@ def bank_statement(company: Company, day: str) -> dict[str, Any]:
     bank = company.regs.bank_accounts[0]
     events: list[dict[str, Any]] = []
     rows = company.index.query("SELECT * FROM receipts WHERE gone = 0 AND status != 'INVALIDATED' AND date = ? "
-                               "AND kind IN ('PAY', 'SAL', 'EMP', 'LOAN') ORDER BY id", (day,))
+                               f"AND kind IN ({BANK_KINDS_SQL}) ORDER BY id", (day,))
     for r in rows:
         if r["kind"] == "PAY":
             inv = company.invoice_row(r["invoice_id"])
@@ -527,7 +528,8 @@ def bank_statement(company: Company, day: str) -> dict[str, Any]:
         txs = docs.receipt_transactions(company, r)
         amount = sum((t["accountingValue"] for t in txs if t["account"] == "1911"), Decimal("0.00"))
         event = {"id": docs.BANK_EVENT_OFFSET - r["id"], "payDate": day, "valueDate": day, "sum": amount,
-                 "accountNumber": None, "name": r["name"], "explanationCode": 720, "archiveCode": f"{day}-{r['id']}",
+                 "accountNumber": None, "name": r["name"], "explanationCode": 710 if amount > 0 else 720,
+                 "archiveCode": f"{day}-{r['id']}",
                  "message": r["name"], "reference": None, "allocated": True, "invoiceId": None, "productId": None,
                  "endToEndId": None, "attachments": [], "allocationMetadataRows": []}
         if r["kind"] == "SAL":  # a salary run is one line with a child event per part of the run

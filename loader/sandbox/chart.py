@@ -27,7 +27,7 @@ ACCOUNTS: tuple[Account, ...] = tuple(
         ("1170", "Muut aineelliset hyödykkeet", "Other tangible assets", None, False),
         ("1400", "Aineet ja tarvikkeet", "Materials and supplies", "Material och förnödenheter", True),
         ("1701", "Myyntisaamiset", "Trade receivables", "Kundfordringar", True),
-        ("1763", "Arvonlisäverosaamiset", "VAT receivables", "Mervärdesskattefordringar", True),
+        ("1763", "Ostojen arvonlisävero", "Input VAT", "Ingående mervärdesskatt", True),
         ("1800", "Siirtosaamiset", "Prepaid expenses and accrued income", None, True),
         ("1911", "Pankkitili Nordea", "Bank account Nordea", "Bankkonto Nordea", True),
         ("1912", "Pankkitili OP", "Bank account OP", None, False),
@@ -39,9 +39,11 @@ ACCOUNTS: tuple[Account, ...] = tuple(
         ("2871", "Ostovelat", "Trade payables", "Leverantörsskulder", True),
         ("2872", "Matka- ja kululaskuvelat", "Travel and expense claims payable", None, True),
         ("2930", "Ennakonpidätysvelka", "Withholding tax payable", "Förskottsinnehållning", True),
-        ("2939", "Arvonlisäverovelka", "VAT payable", "Mervärdesskatteskuld", True),
+        ("2939", "Myynnin arvonlisävero", "Output VAT", "Utgående mervärdesskatt", True),
+        ("2941", "Arvonlisäverovelka", "VAT payable", "Mervärdesskatteskuld", True),
         ("2950", "TyEL-maksuvelka", "Pension contributions payable", None, True),
         ("2951", "Sosiaaliturvamaksuvelka", "Social security contributions payable", None, True),
+        ("2952", "Työttömyysvakuutusmaksuvelka", "Unemployment insurance contributions payable", None, True),
         ("2960", "Siirtovelat", "Accrued liabilities", "Upplupna kostnader", True),
         ("3000", "Myynti", "Sales", "Försäljning", True),
         ("3010", "Myynti 24 %", "Sales 24 %", None, False),
@@ -54,6 +56,7 @@ ACCOUNTS: tuple[Account, ...] = tuple(
         ("5000", "Palkat", "Salaries", "Löner", True),
         ("6130", "Eläkekulut", "Pension expenses", "Pensionskostnader", True),
         ("6300", "Sosiaaliturvamaksut", "Social security expenses", "Socialskyddsavgifter", True),
+        ("6410", "Työttömyysvakuutusmaksut", "Unemployment insurance contributions", None, True),
         ("6800", "Suunnitelman mukaiset poistot", "Planned depreciation", "Avskrivningar enligt plan", True),
         ("7000", "Toimitilavuokrat", "Premises rent", "Lokalhyror", True),
         ("7300", "Ajoneuvokulut", "Vehicle expenses", None, True),
@@ -127,3 +130,8 @@ AR_ACCOUNT = "1701"
 AP_ACCOUNT = "2871"
 EXPENSE_CLAIMS_ACCOUNT = "2872"
 BANK_ACCOUNT = "1911"
+VAT_PAYABLE_ACCOUNT = "2941"  # output VAT less input VAT of a settled period, until paid to Verohallinto
+WITHHOLDING_ACCOUNT = "2930"
+PENSION_PAYABLE_ACCOUNT = "2950"
+SOCIAL_SECURITY_PAYABLE_ACCOUNT = "2951"
+UNEMPLOYMENT_PAYABLE_ACCOUNT = "2952"

@@ -7,17 +7,28 @@ import random
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from . import rights
+from . import ledger, rights
 from .clock import VirtualClock, fmt_ts
 from .config import SandboxConfig
 from .index_store import DocumentIndex
-from .registries import Registries, build_registries
+from .registries import FIRST_DAY, Registries, build_registries
 from .timeline import HIDDEN_INVOICE_OFFSET, RECEIPT_TYPE_OF_INVOICE, generate_index
 
 VALID_RECEIPT_STATUSES_EXCLUDED = ("INVALIDATED", "DELETED", "UNSAVED", "EMPTY")
 FIGURES_CACHE_SIZE = 50_000  # invoices' lines and totals (a few KB each): bounded RSS
+# The demo company (2000 documents from 2024-01-01 to 2026-11-30) has the opening balance, loan and fixed
+# assets of a garden business of about 0.8 M€ revenue; a company of another size has them in proportion to
+# its documents a day, so that its fixed costs match its sales at any scale.
+DEMO_DOCUMENTS_PER_DAY = Decimal(2000) / Decimal(1065)
+
+
+def size_scale(documents: int, now: datetime) -> Decimal:
+    days = (now.date() - FIRST_DAY).days + 1
+    return max(Decimal("0.01"), (Decimal(documents) / Decimal(max(days, 1)) / DEMO_DOCUMENTS_PER_DAY)
+               .quantize(Decimal("0.01")))
 
 
 class _Lru:
@@ -51,6 +62,9 @@ class Company:
         self.invoiceable_api_enabled = not config.invoiceable_api_disabled
         self.denied_rights = rights.expand(config.denied_rights.get(company_index, ()))
         now = clock.now()
+        self.scale = size_scale(config.documents, now)
+        self.payroll_cache: dict[str, Any] = {}
+        self.books_as_generated: ledger.BooksAsGenerated | None = None  # ledger.books_as_generated
         rng = random.Random(self.seed_key)
         self.regs: Registries = build_registries(rng, company_index, config.documents, now)
         self.id: int = self.regs.company["id"]
@@ -113,6 +127,11 @@ class Company:
 
     # ------------------------------------------------------------------ change operations
 
+    def _settle_vat_before_changes(self) -> None:
+        """The VAT settlements and payrolls are booked from the books as generated, whenever they are first
+        read: fix those before a change, so a change after generation never moves them."""
+        ledger.books_as_generated(self)
+
     def _touch_receipts_of(self, invoice_id: int, version: str, status: str | None = None) -> None:
         if status is None:
             self.index.execute("UPDATE receipts SET version = ? WHERE invoice_id = ? AND gone = 0",
@@ -137,6 +156,7 @@ class Company:
     def edit_invoice(self, invoice_id: int, change_amounts: bool = True) -> dict[str, Any]:
         """A user edits the invoice: new version; rows and amounts change unless ``change_amounts`` is off."""
         with self.lock:
+            self._settle_vat_before_changes()
             row = self._require_invoice(invoice_id)
             version = self.clock.tick()
             self._reopened_if_closed(row["date"], version)
@@ -148,6 +168,7 @@ class Company:
     def recreate_receipt(self, invoice_id: int) -> dict[str, Any]:
         """Procountor recreates an invoice's ledger receipt under a new id; the old id disappears."""
         with self.lock:
+            self._settle_vat_before_changes()
             row = self._require_invoice(invoice_id)
             old = self.index.one("SELECT * FROM receipts WHERE id = ?", (row["receipt_id"],))
             version = self.clock.tick()
@@ -169,6 +190,7 @@ class Company:
 
     def invalidate_invoice(self, invoice_id: int) -> dict[str, Any]:
         with self.lock:
+            self._settle_vat_before_changes()
             row = self._require_invoice(invoice_id)
             version = self.clock.tick()
             self._reopened_if_closed(row["date"], version)
@@ -179,6 +201,7 @@ class Company:
 
     def set_invoice_status(self, invoice_id: int, status: str) -> dict[str, Any]:
         with self.lock:
+            self._settle_vat_before_changes()
             row = self._require_invoice(invoice_id)
             version = self.clock.tick()
             self._reopened_if_closed(row["date"], version)
@@ -224,6 +247,7 @@ class Company:
     def add_documents(self, count: int, kind: str = "mixed") -> dict[str, Any]:
         """New invoices (and their receipts) created now, unpaid."""
         with self.lock:
+            self._settle_vat_before_changes()
             rng = random.Random(self.seed_key ^ self.counters["next_invoice_id"])
             created_ids = []
             for n in range(count):

@@ -7,6 +7,7 @@ same seed always yields the same bodies and nothing but the index has to be stor
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,7 +15,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import finnish, vat
-from .chart import AP_ACCOUNT, AR_ACCOUNT, BANK_ACCOUNT, EXPENSE_CLAIMS_ACCOUNT
+from .chart import (
+    AP_ACCOUNT,
+    AR_ACCOUNT,
+    BANK_ACCOUNT,
+    EXPENSE_CLAIMS_ACCOUNT,
+    PENSION_PAYABLE_ACCOUNT,
+    PURCHASE_VAT_ACCOUNT,
+    SALES_VAT_ACCOUNT,
+    SOCIAL_SECURITY_PAYABLE_ACCOUNT,
+    UNEMPLOYMENT_PAYABLE_ACCOUNT,
+    VAT_PAYABLE_ACCOUNT,
+    WITHHOLDING_ACCOUNT,
+)
 from .money import ZERO, implied_vat, money
 
 if TYPE_CHECKING:
@@ -30,6 +43,19 @@ CREATOR_USER_ID = 7001
 _QUANTITY = {"HOUR": (1, 40), "PIECE": (1, 12), "SACK": (5, 80), "BAG": (2, 30), "PERSON": (4, 60),
              "MONTH": (1, 3), "YEAR": (1, 2), "TON": (1, 8), "PALLET": (1, 4), "KILOWATT_HOUR": (400, 6000),
              "LITER": (20, 90), "DAY": (1, 4), "KILOMETER": (20, 640)}
+# How often an invoice line is each product. A garden design and landscaping business sells mostly hours of
+# design and installation, some greenhouses, and garden goods; it buys materials and subcontracting, and
+# seldom its rent or advertising (the premises are not rented on every supplier invoice).
+_PRODUCT_WEIGHTS = {
+    "SALES_INVOICE": {"ASENNUS": 25, "SUUNN": 20, "HUOLTO": 10, "KH-6": 12, "KM-50": 8, "PL-10": 8, "TOIM": 6,
+                      "LOUNAS": 3, "KAHVI": 2, "KIRJA": 2, "LEHTI": 2, "SIEMEN": 2},
+    "PURCHASE_INVOICE": {"T-MULTA": 22, "T-LANN": 14, "ALIH": 22, "VUOKRA": 3, "SAHKO": 8, "SAAS": 6, "MAINOS": 5,
+                         "PA": 10, "AL": 2, "H-LOUNAS": 8},
+}
+# A landscaping job is a day or more of installation; a customer buys a greenhouse or two, not twelve; the
+# soil and fertiliser come by the truckload; one campaign is a few advertisements.
+_PRODUCT_QUANTITY = {"ASENNUS": (8, 60), "SUUNN": (4, 40), "KH-6": (1, 3), "T-MULTA": (2, 12), "T-LANN": (1, 6),
+                     "VUOKRA": (1, 1), "MAINOS": (1, 4)}
 _FX = {"SEK": (Decimal("11.10"), Decimal("11.80")), "USD": (Decimal("1.0500"), Decimal("1.1300"))}
 
 
@@ -145,6 +171,8 @@ def _catalog(company: Company, itype: str) -> list[Any]:
         if itype == "BILL_OF_CHARGES":
             catalog = [p for p in catalog if p.code in ("PA", "AL", "H-LOUNAS", "SAAS")]
         catalogs[itype] = catalog
+        weights = _PRODUCT_WEIGHTS.get("SALES_INVOICE" if itype == "SALES_ORDER" else itype, {})
+        catalogs[f"{itype}:weights"] = [weights.get(p.code, 1) for p in catalog]
     return catalog
 
 
@@ -155,11 +183,17 @@ def _compute_figures(company: Company, row: Any) -> Figures:
     rate = fx_rate(company, currency, on)
     itype = row["type"]
     catalog = _catalog(company, itype)
-    n_lines = rng.choice((1, 1, 2, 2, 3, 4)) if itype != "TRAVEL_INVOICE" else rng.choice((2, 3))
+    weights = company.catalogs[f"{itype}:weights"]
+    if itype == "TRAVEL_INVOICE":
+        n_lines = rng.choice((2, 3))
+    elif itype == "PURCHASE_INVOICE":
+        n_lines = rng.choice((1, 1, 1, 2, 2, 3))
+    else:
+        n_lines = rng.choice((1, 1, 2, 2, 3, 4))
     lines: list[Line] = []
     for _ in range(n_lines):
-        product = rng.choice(catalog)
-        low, high = _QUANTITY.get(product.unit, (1, 10))
+        product = rng.choices(catalog, weights)[0]
+        low, high = _PRODUCT_QUANTITY.get(product.code) or _QUANTITY.get(product.unit, (1, 10))
         quantity = Decimal(rng.randint(low, high))
         price = product.price
         if currency != "EUR":
@@ -371,67 +405,224 @@ def paid_amount(company: Company, inv: Any) -> Decimal:
     return total if inv["paid"] == 2 else money(total / 2)
 
 
-def salary_figures(company: Company, period: str) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-    """gross, withholding, employee pension, employer pension, social security for a month."""
+@dataclass(frozen=True)
+class Payroll:
+    """A month's payroll. Employees' shares are withheld from the gross; the employer's are its costs."""
+
+    gross: Decimal
+    withholding: Decimal  # ennakonpidätys, to Verohallinto
+    employee_pension: Decimal  # TyEL, employee's share
+    employee_unemployment: Decimal  # työttömyysvakuutusmaksu, employee's share
+    employer_pension: Decimal  # TyEL, employer's share
+    employer_unemployment: Decimal
+    social_security: Decimal  # sosiaaliturvamaksu (employer's health insurance contribution), to Verohallinto
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.withholding - self.employee_pension - self.employee_unemployment
+
+    @property
+    def pension(self) -> Decimal:
+        return self.employee_pension + self.employer_pension
+
+    @property
+    def unemployment(self) -> Decimal:
+        return self.employee_unemployment + self.employer_unemployment
+
+
+# Per year, in the order of Payroll's fields: TyEL and unemployment insurance of the employee, TyEL (an
+# average) and unemployment insurance (payroll under the 2.2 M€ limit) of the employer,
+# sosiaaliturvamaksu. 2026 keeps 2025's rates.
+_PAYROLL_RATES = {
+    2023: ("7.15", "1.50", "17.39", "0.52", "1.53"),
+    2024: ("7.15", "1.50", "17.34", "0.52", "1.87"),
+    2025: ("7.15", "0.59", "17.34", "0.20", "1.16"),
+}
+
+
+# The staff follows the business: one full-time equivalent per this much monthly revenue of the three
+# months before, and before the first month the demo-sized company's planned revenue (in proportion).
+REVENUE_PER_EMPLOYEE = Decimal("12500")
+PLANNED_MONTHLY_REVENUE = Decimal("60000")
+
+
+def staff_in(company: Company, period: str) -> Decimal:
+    """Full-time equivalents paid in a month (a small company's staff is part-time)."""
+    if period < "2024-01":
+        trailing = PLANNED_MONTHLY_REVENUE * company.scale
+    else:
+        from .ledger import books_as_generated  # the ledger sums the receipts this module describes
+
+        revenue = books_as_generated(company).revenue
+        months = [_month_before(period, n) for n in (1, 2, 3)]
+        trailing = sum((revenue.get(m, ZERO) if m >= "2024-01" else PLANNED_MONTHLY_REVENUE * company.scale
+                        for m in months), ZERO) / 3
+    return max(Decimal("0.20"), (trailing / REVENUE_PER_EMPLOYEE).quantize(Decimal("0.01")))
+
+
+def _month_before(period: str, months: int) -> str:
+    year, month = map(int, period.split("-"))
+    index = year * 12 + month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def salary_figures(company: Company, period: str) -> Payroll:
+    """The payroll of a month (``YYYY-MM``): salaries drawn from the seed for ``staff_in`` full-time
+    equivalents."""
+    cached = company.payroll_cache.get(period)
+    if cached is not None:
+        return cached
     year, month = map(int, period.split("-"))
     rng = _rng(company, year, month, 77)
-    headcount = max(3, min(len(company.regs.employees), 3 + company.documents // 5000))
-    gross = sum((Decimal(rng.randrange(2800, 5200)) for _ in range(headcount)), ZERO)
-    gross = money(gross)
-    return (gross, money(gross * Decimal("0.22")), money(gross * Decimal("0.0715")),
-            money(gross * Decimal("0.1738")), money(gross * Decimal("0.0187")))
+    gross = withholding = ZERO
+    staff = staff_in(company, period)
+    persons = max(1, math.ceil(staff))
+    for _ in range(persons):
+        salary = money(Decimal(rng.randrange(2900, 5200)) * staff / persons)
+        gross += salary
+        withholding += money(salary * Decimal(rng.randrange(17, 27)) / 100)  # each one's own tax card
+    rates = [Decimal(r) / 100 for r in _PAYROLL_RATES[min(year, 2025)]]
+    result = Payroll(gross, withholding, *(money(gross * rate) for rate in rates))
+    company.payroll_cache[period] = result
+    return result
+
+
+def _scaled(company: Company, amount: str) -> Decimal:
+    """A fixed figure of the demo-sized company, in proportion to this one's size."""
+    return money(Decimal(amount) * company.scale)
+
+
+def opening_vat(company: Company, period: str) -> Decimal:
+    """VAT payable of a month before the sandbox's first day (carried in the opening balance)."""
+    year, month = map(int, period.split("-"))
+    return _scaled(company, str(14000 + _rng(company, year, month, 91).randrange(-2500, 2500)))
+
+
+def vat_to_pay(company: Company, period: str) -> Decimal:
+    """Output less input VAT of a period: what is paid to Verohallinto (negative: a refund)."""
+    if period < "2024-01":
+        return opening_vat(company, period)
+    from .ledger import vat_settlement  # the ledger sums the receipts this module describes
+
+    output_vat, input_vat = vat_settlement(company, period)
+    return output_vat - input_vat
 
 
 APPROPRIATION = Decimal("3000.00")
+OPENING_RECEIVABLES = "55000.00"
+OPENING_PAYABLES = "25000.00"
 
 
 def _is_fiscal_year_end(company: Company, day: str) -> bool:
     return any(year["endDate"] == day for year in company.regs.fiscal_years)
 
 
+def opening_cash(company: Company) -> Decimal:
+    """Cash at the start: a few months of costs, plus a reserve for the swings of a small company's
+    receipts and payments (they grow with the square root of its size, not with its size)."""
+    return money(Decimal("120000") * company.scale + Decimal("100000") * company.scale.sqrt())
+
+
+def _opening(company: Company) -> list[tuple[str, Decimal]]:
+    """Opening balance of 1.1.2024: December's payroll liabilities and two months' VAT still to pay."""
+    december = salary_figures(company, "2023-12")
+    rows = [("1911", opening_cash(company)), ("1160", _scaled(company, "60000.00")),
+            ("1400", _scaled(company, "15000.00")), ("1050", _scaled(company, "8000.00")),
+            (AR_ACCOUNT, _scaled(company, OPENING_RECEIVABLES)), ("2000", Decimal("-2500.00")),
+            ("2070", _scaled(company, "-20000.00")), ("2620", _scaled(company, "-60000.00")),
+            (AP_ACCOUNT, -_scaled(company, OPENING_PAYABLES)),
+            (WITHHOLDING_ACCOUNT, -december.withholding), (SOCIAL_SECURITY_PAYABLE_ACCOUNT, -december.social_security),
+            (PENSION_PAYABLE_ACCOUNT, -december.pension), (UNEMPLOYMENT_PAYABLE_ACCOUNT, -december.unemployment),
+            (VAT_PAYABLE_ACCOUNT, -opening_vat(company, "2023-11") - opening_vat(company, "2023-12"))]
+    return [*rows, ("2250", -sum((v for _, v in rows), ZERO))]  # retained earnings balance the rest
+
+
+PAYROLL_KINDS = frozenset(("SAL", "EMP", "TAX", "PEN", "TVR"))
+
+
+def _payroll_transactions(company: Company, rrow: Any, base: int) -> list[dict[str, Any]]:
+    """Payday (net pay from the bank, the withheld shares owed), the employer's contributions owed, and
+    their payments to Verohallinto, the pension insurer and the Employment Fund."""
+    kind = rrow["kind"]
+    pay = salary_figures(company, rrow["period"])
+    if kind == "SAL":
+        dims = [{"dimensionId": 4101, "itemId": 88, "value": money(pay.gross * Decimal("0.3"))},
+                {"dimensionId": 4101, "itemId": 90, "value": pay.gross - money(pay.gross * Decimal("0.3"))}]
+        return [_tx(base + 1, "ENTRY", "5000", pay.gross, "Palkat", dimensions=dims),
+                _tx(base + 2, "ENTRY", WITHHOLDING_ACCOUNT, -pay.withholding, "Ennakonpidätys"),
+                _tx(base + 3, "ENTRY", PENSION_PAYABLE_ACCOUNT, -pay.employee_pension, "TyEL työntekijän osuus"),
+                _tx(base + 4, "ENTRY", UNEMPLOYMENT_PAYABLE_ACCOUNT, -pay.employee_unemployment,
+                    "Työttömyysvakuutusmaksu työntekijän osuus"),
+                _tx(base + 5, "REVERSING_ENTRY", BANK_ACCOUNT, -pay.net, "Nettopalkat")]
+    if kind == "EMP":
+        return [_tx(base + 1, "ENTRY", "6130", pay.employer_pension, "TyEL työnantajan osuus"),
+                _tx(base + 2, "ENTRY", "6300", pay.social_security, "Sosiaaliturvamaksu"),
+                _tx(base + 3, "ENTRY", "6410", pay.employer_unemployment, "Työttömyysvakuutusmaksu"),
+                _tx(base + 4, "ENTRY", PENSION_PAYABLE_ACCOUNT, -pay.employer_pension, "TyEL työnantajan osuus"),
+                _tx(base + 5, "ENTRY", SOCIAL_SECURITY_PAYABLE_ACCOUNT, -pay.social_security, "Sosiaaliturvamaksu"),
+                _tx(base + 6, "ENTRY", UNEMPLOYMENT_PAYABLE_ACCOUNT, -pay.employer_unemployment,
+                    "Työttömyysvakuutusmaksu")]
+    if kind == "TAX":
+        return [_tx(base + 1, "ENTRY", WITHHOLDING_ACCOUNT, pay.withholding, "Ennakonpidätykset"),
+                _tx(base + 2, "ENTRY", SOCIAL_SECURITY_PAYABLE_ACCOUNT, pay.social_security, "Sosiaaliturvamaksu"),
+                _tx(base + 3, "REVERSING_ENTRY", BANK_ACCOUNT, -(pay.withholding + pay.social_security), "OmaVero")]
+    account, amount = ((PENSION_PAYABLE_ACCOUNT, pay.pension) if kind == "PEN"
+                       else (UNEMPLOYMENT_PAYABLE_ACCOUNT, pay.unemployment))
+    return [_tx(base + 1, "ENTRY", account, amount, rrow["name"] or ""),
+            _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, rrow["name"] or "")]
+
+
 def periodic_transactions(company: Company, rrow: Any, base: int) -> list[dict[str, Any]]:
     kind = rrow["kind"]
     if kind == "OPEN":
-        rows = (("1911", "80000.00"), ("1160", "60000.00"), ("1400", "15000.00"), ("1050", "8000.00"),
-                ("2000", "-2500.00"), ("2070", "-20000.00"), ("2250", "-68500.00"), ("2620", "-60000.00"),
-                ("2871", "-12000.00"))
-        return [_tx(base + n, "ENTRY", acc, Decimal(value), "Avaava tase") for n, (acc, value) in enumerate(rows, 1)]
+        return [_tx(base + n, "ENTRY", acc, value, "Avaava tase")
+                for n, (acc, value) in enumerate(_opening(company), 1)]
+    if kind in ("OAR", "OAP"):
+        amount = _scaled(company, OPENING_RECEIVABLES if kind == "OAR" else OPENING_PAYABLES)
+        if kind == "OAR":
+            return [_tx(base + 1, "ENTRY", BANK_ACCOUNT, amount, "Viitesuoritukset"),
+                    _tx(base + 2, "REVERSING_ENTRY", AR_ACCOUNT, -amount, rrow["name"] or "")]
+        return [_tx(base + 1, "ENTRY", AP_ACCOUNT, amount, rrow["name"] or ""),
+                _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, "Maksut")]
     period = rrow["period"]
-    gross, withholding, pension_employee, pension_employer, social = salary_figures(company, period)
-    if kind == "SAL":
-        net = gross - withholding - pension_employee
-        dims = [{"dimensionId": 4101, "itemId": 88, "value": money(gross * Decimal("0.3"))},
-                {"dimensionId": 4101, "itemId": 90, "value": gross - money(gross * Decimal("0.3"))}]
-        return [_tx(base + 1, "ENTRY", "5000", gross, "Palkat", dimensions=dims),
-                _tx(base + 2, "ENTRY", "2930", -withholding, "Ennakonpidätys"),
-                _tx(base + 3, "ENTRY", "2950", -pension_employee, "TyEL työntekijän osuus"),
-                _tx(base + 4, "REVERSING_ENTRY", BANK_ACCOUNT, -net, "Nettopalkat")]
-    if kind == "EMP":
-        total = pension_employer + social + withholding + pension_employee
-        return [_tx(base + 1, "ENTRY", "6130", pension_employer, "TyEL työnantajan osuus"),
-                _tx(base + 2, "ENTRY", "6300", social, "Sosiaaliturvamaksu"),
-                _tx(base + 3, "ENTRY", "2930", withholding, "Ennakonpidätysten tilitys"),
-                _tx(base + 4, "ENTRY", "2950", pension_employee, "TyEL-maksujen tilitys"),
-                _tx(base + 5, "REVERSING_ENTRY", BANK_ACCOUNT, -total, "Verohallinto ja eläkeyhtiö")]
+    if kind in ("VAT", "VATPAY"):
+        if kind == "VATPAY":
+            amount = vat_to_pay(company, period)
+            return [_tx(base + 1, "ENTRY", VAT_PAYABLE_ACCOUNT, amount, "Arvonlisävero"),
+                    _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, "OmaVero")]
+        from .ledger import vat_settlement
+
+        output_vat, input_vat = vat_settlement(company, period)
+        return [_tx(base + 1, "ENTRY", SALES_VAT_ACCOUNT, output_vat, "Myynnin arvonlisävero"),
+                _tx(base + 2, "ENTRY", PURCHASE_VAT_ACCOUNT, -input_vat, "Ostojen arvonlisävero"),
+                _tx(base + 3, "ENTRY", VAT_PAYABLE_ACCOUNT, input_vat - output_vat, "Maksettava arvonlisävero")]
+    if kind in PAYROLL_KINDS:
+        return _payroll_transactions(company, rrow, base)
+    if kind == "ITX":  # the fiscal year's income tax, prepaid in equal monthly instalments
+        amount = _scaled(company, "1500.00")
+        return [_tx(base + 1, "ENTRY", "9900", amount, "Tuloveron ennakko"),
+                _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, "OmaVero")]
     if kind == "DEP":
-        amount = Decimal("1250.00")
+        amount = _scaled(company, "1250.00")
         rows = [_tx(base + 1, "ENTRY", "6800", amount, "Poisto koneet ja kalusto",
                     dimensions=[{"dimensionId": 4101, "itemId": 90, "value": amount}]),
                 _tx(base + 2, "ENTRY", "1160", -amount, "Poisto koneet ja kalusto")]
         if _is_fiscal_year_end(company, rrow["date"]):
             # the tax depreciation above plan at the year-end: an appropriation (tilinpäätössiirto), so the
             # statements carry poistoeron muutos (98xx) and its accumulation (24xx), as Finnish books do
-            rows += [_tx(base + 3, "ENTRY", "9800", APPROPRIATION, "Poistoeron muutos"),
-                     _tx(base + 4, "ENTRY", "2400", -APPROPRIATION, "Poistoeron muutos")]
+            appropriation = money(APPROPRIATION * company.scale)
+            rows += [_tx(base + 3, "ENTRY", "9800", appropriation, "Poistoeron muutos"),
+                     _tx(base + 4, "ENTRY", "2400", -appropriation, "Poistoeron muutos")]
         return rows
     # LOAN: interest on the outstanding bank loan and a fixed instalment
     year, month = map(int, period.split("-"))
     months_paid = (year - 2024) * 12 + month - 1
-    outstanding = Decimal("60000.00") - Decimal("1000.00") * months_paid
+    instalment = _scaled(company, "1000.00")
+    outstanding = _scaled(company, "60000.00") - instalment * months_paid
     interest = money(outstanding * Decimal("0.045") / Decimal(12))
     return [_tx(base + 1, "ENTRY", "9440", interest, "Lainan korko"),
-            _tx(base + 2, "ENTRY", "2620", Decimal("1000.00"), "Lainan lyhennys"),
-            _tx(base + 3, "REVERSING_ENTRY", BANK_ACCOUNT, -(interest + Decimal("1000.00")), "Nordea")]
+            _tx(base + 2, "ENTRY", "2620", instalment, "Lainan lyhennys"),
+            _tx(base + 3, "REVERSING_ENTRY", BANK_ACCOUNT, -(interest + instalment), "Nordea")]
 
 
 def receipt_basic(company: Company, rrow: Any) -> dict[str, Any]:

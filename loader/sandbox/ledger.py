@@ -10,13 +10,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import layouts
 from .chart import BALANCE_SHEET, INCOME_STATEMENT, PURCHASE_VAT_ACCOUNT, SALES_VAT_ACCOUNT, ReportLine
-from .documents import linked_invoices, receipt_transactions
+from .documents import PAYROLL_KINDS, linked_invoices, receipt_transactions
 from .money import ZERO, implied_vat
 
 if TYPE_CHECKING:
@@ -60,12 +61,68 @@ def aggregate(company: Company) -> Aggregate:
         if cached is not None and cached[0] == company.index.generation:
             return cached[1]
         totals: Aggregate = defaultdict(lambda: ZERO)
+        derived = []
         for rrow, invoices in _receipts_with_invoices(company, "SELECT * FROM receipts WHERE gone = 0"):
+            if rrow["kind"] in DERIVED_KINDS:
+                derived.append(rrow)
+                continue
             for account, amount in postings(company, rrow, invoices):
+                totals[(rrow["date"], account, rrow["type"], rrow["status"])] += amount
+        if company.books_as_generated is None:
+            _freeze(company, totals)
+        for rrow in derived:
+            for account, amount in postings(company, rrow):
                 totals[(rrow["date"], account, rrow["type"], rrow["status"])] += amount
         result = dict(totals)
         company._ledger_cache = (company.index.generation, result)  # type: ignore[attr-defined]
         return result
+
+
+# Receipts whose amounts derive from the other receipts (VAT returns, payroll): summed after them.
+DERIVED_KINDS = frozenset(("VAT", "VATPAY")) | PAYROLL_KINDS
+
+
+@dataclass(frozen=True)
+class BooksAsGenerated:
+    """Per month (``YYYY-MM``): output VAT (credit, positive), input VAT (debit, positive) and revenue
+    (credit-positive) of the receipts other than the derived ones, as first read."""
+
+    output_vat: dict[str, Decimal]
+    input_vat: dict[str, Decimal]
+    revenue: dict[str, Decimal]
+
+
+def _freeze(company: Company, totals: Aggregate) -> None:
+    """Kept once computed: a VAT return booked and paid, or a payroll run, does not move when an invoice
+    of its month is edited later (its version would not move either); an edit's VAT stays on the VAT
+    accounts, as a correction does until the next return."""
+    output_vat: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    input_vat: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (day, account, _rtype, status), amount in totals.items():
+        if status in EXCLUDED_STATUSES:
+            continue
+        if account == SALES_VAT_ACCOUNT:
+            output_vat[day[:7]] -= amount
+        elif account == PURCHASE_VAT_ACCOUNT:
+            input_vat[day[:7]] += amount
+        elif 3000 <= int(account) <= 3899:
+            revenue[day[:7]] -= amount
+    company.books_as_generated = BooksAsGenerated(dict(output_vat), dict(input_vat), dict(revenue))
+
+
+def books_as_generated(company: Company) -> BooksAsGenerated:
+    with company.lock:
+        if company.books_as_generated is None:
+            aggregate(company)
+        assert company.books_as_generated is not None
+        return company.books_as_generated
+
+
+def vat_settlement(company: Company, period: str) -> tuple[Decimal, Decimal]:
+    """(output VAT, input VAT) of a month (``YYYY-MM``), both positive for the usual sides."""
+    books = books_as_generated(company)
+    return books.output_vat.get(period, ZERO), books.input_vat.get(period, ZERO)
 
 
 def balance_before(company: Company, account: str, day: str) -> Decimal:

@@ -29,8 +29,47 @@ _KIND_TYPE = {"SALES": "SALES_INVOICE", "CREDIT": "SALES_INVOICE", "OFFER": "SAL
 RECEIPT_TYPE_OF_INVOICE = {"SALES_INVOICE": "SALES_INVOICE", "SALES_ORDER": "SALES_ORDER",
                            "PURCHASE_INVOICE": "PURCHASE_INVOICE", "TRAVEL_INVOICE": "TRAVEL_INVOICE",
                            "BILL_OF_CHARGES": "BILL_OF_CHARGES"}
+# Month-end receipts: (kind, receipt type, label). SAL pays the net salaries on payday; EMP accrues the
+# employer's contributions; VAT nets the month's output and input VAT to the VAT payable account.
 PERIODIC_KINDS = (("SAL", "SALARY", "Palkat"), ("EMP", "EMPLOYER_CONTRIBUTION", "Työnantajamaksut"),
-                  ("DEP", "JOURNAL", "Suunnitelman mukaiset poistot"), ("LOAN", "JOURNAL", "Lainan lyhennys ja korot"))
+                  ("DEP", "JOURNAL", "Suunnitelman mukaiset poistot"), ("LOAN", "JOURNAL", "Lainan lyhennys ja korot"),
+                  ("VAT", "JOURNAL", "Arvonlisäveron tilitys"))
+# Payments of a month's liabilities: (kind, label, months after the period, due day of that month). Finnish
+# rules: withholding and social security by the 12th of the next month and VAT (monthly period) by the 12th
+# of the second month, through OmaVero; TyEL and unemployment insurance as the insurers invoice them. A
+# due date on a weekend moves to the Monday, as the tax authority's does. ITX is the income tax prepayment
+# (ennakkovero), due on the 23rd.
+SETTLEMENT_KINDS = (("TAX", "Verohallinto: ennakonpidätykset ja sosiaaliturvamaksu", 1, 12),
+                    ("PEN", "Työeläkeyhtiö: TyEL-maksut", 1, 20),
+                    ("TVR", "Työllisyysrahasto: työttömyysvakuutusmaksut", 1, 20),
+                    ("VATPAY", "Verohallinto: arvonlisävero", 2, 12),
+                    ("ITX", "Verohallinto: tuloveron ennakko", 1, 23))
+# The opening receivables and payables, collected and paid in the first weeks.
+OPENING_SETTLEMENTS = (("OAP", date(2024, 1, 10), "Ostovelat 31.12.2023"),
+                       ("OAR", date(2024, 1, 15), "Myyntisaamiset 31.12.2023"))
+# Receipts that move the bank account, each one line of that day's bank statement.
+BANK_KINDS = ("PAY", "SAL", "LOAN", "OAP", "OAR", *(k for k, *_ in SETTLEMENT_KINDS))
+BANK_KINDS_SQL = ", ".join(f"'{k}'" for k in BANK_KINDS)
+
+
+def _month_after(period: str, months: int) -> date:
+    year, month = map(int, period.split("-"))
+    index = year * 12 + month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _due(period: str, months: int, day: int) -> date:
+    due = _month_after(period, months).replace(day=day)
+    while due.weekday() >= 5:
+        due += timedelta(days=1)
+    return due
+
+
+def _settlements_of(period: str) -> list[tuple[date, str, str, str]]:
+    """(due day, kind, period, label) of the payments that settle ``period``'s liabilities."""
+    year, month = period.split("-")
+    return [(_due(period, months, day), kind, period, f"{label} {int(month)}/{year}")
+            for kind, label, months, day in SETTLEMENT_KINDS]
 
 
 def _day_weights(first: date, last: date) -> list[float]:
@@ -74,8 +113,10 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
     pay_updates: list[tuple[int, int]] = []
     pending: list[tuple[str, int, int, str, int, str, str]] = []  # heap of payments to book
     recent_sales: deque[tuple[int, int, str]] = deque(maxlen=400)
-    kinds = [k for k, _ in _KINDS]
-    weights = [w for _, w in _KINDS]
+    # Kinds are dealt from a shuffled deck holding each in its weight, not drawn independently: every
+    # hundred documents have the same mix of sales and purchases, so a small company's margin does not
+    # swing with the luck of the draw.
+    deck: list[str] = []
 
     def flush() -> None:
         if invoices:
@@ -95,10 +136,16 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
         ids.receipt_number += 1
         return rid
 
-    # Opening balances: first fiscal year only.
+    # Opening balances: first fiscal year only. They carry December 2023's payroll liabilities and the
+    # VAT of November and December 2023, paid in January and February like any month's.
     opening = fmt_ts(datetime(2024, 1, 2, 9, 0, 0))
     add_receipt("RECEIPT_FOR_OPENING_ACCOUNTS", "APPROVED", FIRST_DAY, opening, opening, None, "OPEN", None,
                 None, "Avaavat saldot 1.1.2024", None)
+    scheduled: list[tuple[date, str, str | None, str]] = [
+        *(s for s in _settlements_of("2023-12")),
+        *(s for s in _settlements_of("2023-11") if s[1] == "VATPAY"),
+        *((day, kind, None, label) for kind, day, label in OPENING_SETTLEMENTS)]
+    heapq.heapify(scheduled)
 
     for offset, count in enumerate(per_day):
         day = FIRST_DAY + timedelta(days=offset)
@@ -112,8 +159,20 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
             rid = add_receipt(rtype, status, day, pay_time, pay_time, invoice_id, "PAY", None, invoice_number,
                               name_, partner_id)
             pay_updates.append((rid, invoice_id))
+        # the company's own payments of taxes, contributions and opening items, due today
+        while scheduled and scheduled[0][0] <= day:
+            _due_day, kind, period, label = heapq.heappop(scheduled)
+            stamp_dt = day_start + timedelta(hours=8, minutes=30)
+            if stamp_dt > now:
+                continue
+            stamp = fmt_ts(stamp_dt)
+            add_receipt("BANK_STATEMENT_AS_RECEIPT", "APPROVED", day, stamp, stamp, None, kind, period, None,
+                        label, None)
         for _ in range(count):
-            kind = rng.choices(kinds, weights)[0]
+            if not deck:
+                deck = [k for k, weight in _KINDS for _ in range(weight)]
+                rng.shuffle(deck)
+            kind = deck.pop()
             if kind == "CREDIT" and not recent_sales:
                 kind = "SALES"
             itype = _KIND_TYPE[kind]
@@ -157,8 +216,12 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
                 status = "INVALIDATED"
             else:
                 if kind in ("SALES", "CREDIT"):
-                    candidate = day + timedelta(days=rng.randint(2, (due - day).days + 20))
-                    paid = 2 if rng.random() < 0.93 else 1 if rng.random() < 0.5 else 0
+                    # most customers pay by the due date, some up to a month late
+                    if rng.random() < 0.8:
+                        candidate = day + timedelta(days=rng.randint(min(2, (due - day).days), (due - day).days))
+                    else:
+                        candidate = due + timedelta(days=rng.randint(1, 30))
+                    paid = 2 if rng.random() < 0.96 else 1 if rng.random() < 0.5 else 0
                 elif kind == "PURCHASE":
                     candidate = max(day + timedelta(days=1), due - timedelta(days=rng.randint(0, 3)))
                     paid = 2
@@ -211,6 +274,8 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
                     hidden = HIDDEN_INVOICE_OFFSET + rid_preview
                 add_receipt(rtype, "APPROVED", day, stamp, stamp, hidden, kind, period, None,
                             f"{label} {day.month}/{day.year}", None)
+            for item in _settlements_of(period):
+                heapq.heappush(scheduled, item)
         if len(invoices) + len(receipts) >= _FLUSH:
             flush()
     flush()

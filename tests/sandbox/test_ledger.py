@@ -111,7 +111,10 @@ def test_reports_match_independent_arithmetic(shared_sandbox: SandboxServer, api
 
     accounts = api.post("/reports/ledgeraccounts", {"startDate": start, "endDate": end})
     by_code = {r["name"].split()[0]: r["value"] for r in accounts["reportData"]["periods"][0]["rows"]}
-    assert by_code["2939"] == movement(2939, 2939, start, end)
+    # the VAT accounts are settled every month (a zero movement has no row); the VAT payable is not
+    for code in ("2939", "1763", "2941", "1911"):
+        assert by_code.get(code, ZERO) == movement(int(code), int(code), start, end), code
+    assert by_code["2941"] != ZERO
 
     cash = api.post("/reports/accounting", {"startDate": start, "endDate": end, "type": "CASH_FLOW"})
     cash_rows = {r["rowId"]: r["value"] for r in cash["reportData"]["periods"][0]["rows"]}
