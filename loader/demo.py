@@ -1,7 +1,8 @@
 """`procountor-loader demo`: the whole job on a fresh machine, no credentials needed.
 
 Starts the sandbox as a real HTTP server on a free localhost port, extracts into DuckDB, runs
-`dbt build`, and prints the monthly profit and loss of the latest fiscal year.
+`dbt build`, and prints the monthly profit and loss and the month-end balance sheet's key lines of the
+latest fiscal year.
 """
 
 from __future__ import annotations
@@ -97,12 +98,49 @@ def print_profit_and_loss(duckdb_path: str, echo=click.echo) -> None:  # type: i
         echo(f"{str(line)[:51]:<52}" + "".join(f"{by_month.get(m, Decimal(0)):>12,.2f}" for m in months))
 
 
+# The balance-sheet lines the demo prints: cash, receivables, equity and short-term liabilities.
+BALANCE_LINES = (60, 50, 115, 150, 160)
+
+
+def print_balance_sheet(duckdb_path: str, echo=click.echo) -> None:  # type: ignore[no-untyped-def]
+    """Key balance-sheet lines at each month-end of the latest fiscal year (rpt_balance_sheet)."""
+    con = duckdb.connect(duckdb_path, read_only=True)
+    try:
+        rel = con.execute("""
+            SELECT table_schema FROM information_schema.tables
+            WHERE table_name = 'rpt_balance_sheet' ORDER BY 1 LIMIT 1""").fetchone()
+        if not rel:
+            return
+        schema = rel[0]
+        marks = ", ".join("?" * len(BALANCE_LINES))
+        rows = con.execute(f"""
+            SELECT balance_date, line_order, line_name, sum(amount)
+            FROM {schema}.rpt_balance_sheet
+            WHERE NOT is_consolidated AND line_order IN ({marks})
+              AND fiscal_year_id = (SELECT max(fiscal_year_id) FROM {schema}.rpt_balance_sheet)
+              AND balance_date < (SELECT date_trunc('month', max(receipt_date)) + INTERVAL 1 MONTH
+                                  FROM {schema}.fct_general_ledger)
+            GROUP BY ALL ORDER BY 2, 1""", list(BALANCE_LINES)).fetchall()
+    finally:
+        con.close()
+    months = sorted({r[0] for r in rows})
+    if not months:
+        return
+    lines: dict[tuple[int, str], dict[object, Decimal]] = {}
+    for month, order, line, amount in rows:
+        lines.setdefault((order, line), {})[month] = Decimal(amount or 0)
+    echo("\nBalance sheet at month-end, latest fiscal year (EUR)")
+    echo(f"{'':<52}" + "".join(f"{m.strftime('%Y-%m'):>12}" for m in months))
+    for (_order, line), by_month in sorted(lines.items(), key=lambda kv: BALANCE_LINES.index(kv[0][0])):
+        echo(f"{str(line)[:51]:<52}" + "".join(f"{by_month.get(m, Decimal(0)):>12,.2f}" for m in months))
+
+
 @click.command()
 @click.option("--duckdb", "duckdb_path", default=None, help="DuckDB file to (re)create  [default: warehouse.duckdb]")
 @click.option("--documents", default=2000, show_default=True, help="Size of the generated company.")
 @click.option("--seed", default=42, show_default=True)
 def demo(duckdb_path: str | None, documents: int, seed: int) -> None:
-    """Sandbox → extract → dbt build on DuckDB → the monthly P&L."""
+    """Sandbox → extract → dbt build on DuckDB → the monthly P&L and balance sheet."""
     from loader.context import Ctx, handle_errors
 
     group = click.get_current_context().find_object(Ctx)
@@ -135,5 +173,6 @@ def demo(duckdb_path: str | None, documents: int, seed: int) -> None:
         run_dbt(["build", "--quiet"], duckdb_path=duckdb_path)
         click.echo("dbt build: every model and test passed", err=True)
         print_profit_and_loss(duckdb_path)
+        print_balance_sheet(duckdb_path)
 
     _run()

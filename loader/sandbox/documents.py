@@ -440,9 +440,10 @@ _PAYROLL_RATES = {
 }
 
 
-# The staff follows the business: one full-time equivalent per this much monthly revenue of the three
-# months before, and before the first month the demo-sized company's planned revenue (in proportion).
-REVENUE_PER_EMPLOYEE = Decimal("12500")
+# The staff follows the business: one full-time equivalent per this much monthly revenue of the twelve
+# months before (hiring is slow; months before the first count at the demo-sized company's planned
+# revenue, in proportion).
+REVENUE_PER_EMPLOYEE = Decimal("12000")
 PLANNED_MONTHLY_REVENUE = Decimal("60000")
 
 
@@ -454,9 +455,9 @@ def staff_in(company: Company, period: str) -> Decimal:
         from .ledger import books_as_generated  # the ledger sums the receipts this module describes
 
         revenue = books_as_generated(company).revenue
-        months = [_month_before(period, n) for n in (1, 2, 3)]
+        months = [_month_before(period, n) for n in range(1, 13)]
         trailing = sum((revenue.get(m, ZERO) if m >= "2024-01" else PLANNED_MONTHLY_REVENUE * company.scale
-                        for m in months), ZERO) / 3
+                        for m in months), ZERO) / 12
     return max(Decimal("0.20"), (trailing / REVENUE_PER_EMPLOYEE).quantize(Decimal("0.01")))
 
 

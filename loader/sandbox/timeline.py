@@ -29,10 +29,11 @@ _KIND_TYPE = {"SALES": "SALES_INVOICE", "CREDIT": "SALES_INVOICE", "OFFER": "SAL
 RECEIPT_TYPE_OF_INVOICE = {"SALES_INVOICE": "SALES_INVOICE", "SALES_ORDER": "SALES_ORDER",
                            "PURCHASE_INVOICE": "PURCHASE_INVOICE", "TRAVEL_INVOICE": "TRAVEL_INVOICE",
                            "BILL_OF_CHARGES": "BILL_OF_CHARGES"}
-# Month-end receipts: (kind, receipt type, label). SAL pays the net salaries on payday; EMP accrues the
-# employer's contributions; VAT nets the month's output and input VAT to the VAT payable account.
-PERIODIC_KINDS = (("SAL", "SALARY", "Palkat"), ("EMP", "EMPLOYER_CONTRIBUTION", "Työnantajamaksut"),
-                  ("DEP", "JOURNAL", "Suunnitelman mukaiset poistot"), ("LOAN", "JOURNAL", "Lainan lyhennys ja korot"),
+# Payday receipts (the 15th, or the banking day before it): (kind, receipt type, label). SAL pays the net
+# salaries; EMP accrues the employer's contributions.
+PAYDAY_KINDS = (("SAL", "SALARY", "Palkat"), ("EMP", "EMPLOYER_CONTRIBUTION", "Työnantajamaksut"))
+# Month-end receipts: VAT nets the month's output and input VAT to the VAT payable account.
+PERIODIC_KINDS = (("DEP", "JOURNAL", "Suunnitelman mukaiset poistot"), ("LOAN", "JOURNAL", "Lainan lyhennys ja korot"),
                   ("VAT", "JOURNAL", "Arvonlisäveron tilitys"))
 # Payments of a month's liabilities: (kind, label, months after the period, due day of that month). Finnish
 # rules: withholding and social security by the 12th of the next month and VAT (monthly period) by the 12th
@@ -63,6 +64,13 @@ def _due(period: str, months: int, day: int) -> date:
     while due.weekday() >= 5:
         due += timedelta(days=1)
     return due
+
+
+def _payday(day: date) -> bool:
+    payday = day.replace(day=15)
+    while payday.weekday() >= 5:
+        payday -= timedelta(days=1)
+    return day == payday
 
 
 def _settlements_of(period: str) -> list[tuple[date, str, str, str]]:
@@ -262,20 +270,20 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
                                          itype))
             if kind == "SALES" and status != "INVALIDATED":
                 recent_sales.append((invoice_id, number, partner_id))
-        # month end: salaries, employer contributions, depreciation, loan
+        # payday: salaries and employer contributions; month end: depreciation, loan, VAT
         tomorrow = day + timedelta(days=1)
-        if tomorrow.day == 1 and datetime.combine(day, datetime.min.time()) + timedelta(hours=16) <= now:
+        period = day.strftime("%Y-%m")
+        due_now = [kinds for kinds, due in ((PAYDAY_KINDS, _payday(day)), (PERIODIC_KINDS, tomorrow.day == 1))
+                   if due and day_start + timedelta(hours=16) <= now]
+        for kinds in due_now:
             stamp = fmt_ts(day_start + timedelta(hours=16))
-            period = day.strftime("%Y-%m")
-            for kind, rtype, label in PERIODIC_KINDS:
-                hidden = None
-                rid_preview = ids.receipt
-                if rtype == "JOURNAL":
-                    hidden = HIDDEN_INVOICE_OFFSET + rid_preview
+            for kind, rtype, label in kinds:
+                hidden = HIDDEN_INVOICE_OFFSET + ids.receipt if rtype == "JOURNAL" else None
                 add_receipt(rtype, "APPROVED", day, stamp, stamp, hidden, kind, period, None,
                             f"{label} {day.month}/{day.year}", None)
-            for item in _settlements_of(period):
-                heapq.heappush(scheduled, item)
+            if kinds is PERIODIC_KINDS:
+                for item in _settlements_of(period):
+                    heapq.heappush(scheduled, item)
         if len(invoices) + len(receipts) >= _FLUSH:
             flush()
     flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from conftest import Warehouse
@@ -78,6 +79,25 @@ def test_vat_accounts_are_settled_every_month(warehouse: Warehouse, complete_mon
     assert not unsettled, unsettled
 
 
+def test_vat_settled_is_the_vat_summary_of_the_month(warehouse: Warehouse,
+                                                    complete_month_ends: list[date]) -> None:
+    """What each month's settlement moves off the output and input VAT accounts is that month's VAT in
+    rpt_vat_summary (the figures of the OmaVero return)."""
+    settled = {(r[0].replace(day=1), r[1]): Decimal(r[2]) for r in warehouse.sql(f"""
+        select receipt_date, account_code, sum(amount_debit_positive) from {F}.fct_general_ledger
+        where receipt_type = 'JOURNAL' and account_code in ('2939', '1763') group by 1, 2""")}
+    # rpt_vat_summary shows both sales and deductible purchase VAT positive; the settlement debits the
+    # output VAT account and credits the input VAT account
+    summary = {(r[0], "2939" if r[1] == "SALES" else "1763"): Decimal(r[2]) * (1 if r[1] == "SALES" else -1)
+               for r in warehouse.sql(f"""
+        select vat_period_start_date, vat_type, sum(vat_amount) from {F}.rpt_vat_summary group by 1, 2""")}
+    months = {d.replace(day=1) for d in complete_month_ends}
+    assert {m for m, _ in settled} == months
+    for key, amount in settled.items():
+        assert amount == summary.get(key, Decimal(0)), key
+    assert sum(1 for v in settled.values() if v) > len(months)
+
+
 def test_vat_is_paid_by_the_12th_of_the_second_month(warehouse: Warehouse, complete_month_ends: list[date]) -> None:
     """Every monthly VAT settlement is paid from the bank in the second month after it (due the 12th, a
     weekend moving it to the Monday), so the VAT payable holds at most the last two months' VAT."""
@@ -97,7 +117,7 @@ def test_vat_is_paid_by_the_12th_of_the_second_month(warehouse: Warehouse, compl
     closing = {r[0]: Decimal(r[1]) for r in warehouse.sql(f"""
         select period_end_date, closing_balance from {F}.fct_gl_balances_monthly where account_code = ?""",
                                                           [VAT_PAYABLE_ACCOUNT])}
-    for previous, month_end in zip(complete_month_ends, complete_month_ends[1:], strict=False):
+    for previous, month_end in pairwise(complete_month_ends):
         assert closing[month_end] == settlements[month_end] + settlements[previous], month_end
 
 
