@@ -21,7 +21,7 @@ from fixture import build, dbt_runner  # noqa: E402
 pytestmark = pytest.mark.slow
 FACTS = ("fct_general_ledger", "fct_invoices", "fct_invoice_lines", "fct_gl_dimension_allocations")
 # the base models are the incremental ones; the staging views over them are compared too
-STAGING = ("base_procountor__ledger_receipts", "base_procountor__invoices",
+STAGING = ("base_procountor__ledger_receipts", "base_procountor__invoices", "base_procountor__bank_statements",
            "stg_procountor__ledger_receipts", "stg_procountor__ledger_transactions",
            "stg_procountor__transaction_dimension_values", "stg_procountor__invoices", "stg_procountor__invoice_rows",
            "stg_procountor__payment_events", "stg_procountor__bank_statement_events")

@@ -42,6 +42,7 @@ STEPS = int(os.environ.get("PROPERTY_STEPS", "200"))
 PER_BUILD = int(os.environ.get("PROPERTY_STEPS_PER_BUILD", "25"))
 SEED = int(os.environ.get("PROPERTY_SEED", "20261206"))
 INCREMENTAL_STAGING = ("base_procountor__ledger_receipts", "base_procountor__invoices",
+                       "base_procountor__bank_statements",
                        "stg_procountor__ledger_receipts", "stg_procountor__ledger_transactions",
                        "stg_procountor__transaction_dimension_values", "stg_procountor__invoices",
                        "stg_procountor__invoice_rows", "stg_procountor__payment_events",

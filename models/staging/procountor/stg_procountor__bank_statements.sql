@@ -1,30 +1,31 @@
+{#- A view: base_procountor__bank_statements parsed the JSON once; this picks the statement's columns. -#}
+
 with
 
-source as (
+statements as (
 
-    select * from {{ landing('bank_statements') }}
-    where not coalesce(_is_deleted, false)
+    select * from {{ ref('base_procountor__bank_statements') }}
 
 ),
 
 final as (
 
     select
-        _company_id as company_id,
-        cast(_record_id as {{ type_int() }}) as bank_statement_id,
-        {{ json_str('_data', '$.accountNumber') }} as account_number,
-        {{ json_int('_data', '$.statementNumber') }} as statement_number,
-        {{ json_date('_data', '$.startDate') }} as start_date,
-        {{ json_date('_data', '$.endDate') }} as end_date,
-        {{ json_str('_data', '$.currency') }} as currency,
-        {{ json_int('_data', '$.numberOfDeposits') }} as deposit_count,
-        {{ json_money('_data', '$.depositSum') }} as deposit_sum,
-        {{ json_int('_data', '$.numberOfWithdrawals') }} as withdrawal_count,
-        {{ json_money('_data', '$.withdrawalSum') }} as withdrawal_sum,
-        {{ json_money('_data', '$.startBalance') }} as start_balance,
-        {{ json_money('_data', '$.endBalance') }} as end_balance,
-        _loaded_at as loaded_at
-    from source
+        company_id,
+        bank_statement_id,
+        account_number,
+        statement_number,
+        start_date,
+        end_date,
+        currency,
+        deposit_count,
+        deposit_sum,
+        withdrawal_count,
+        withdrawal_sum,
+        start_balance,
+        end_balance,
+        loaded_at
+    from statements
 
 )
 
