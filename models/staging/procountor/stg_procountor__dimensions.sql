@@ -1,20 +1,21 @@
+{#- A view: base_procountor__dimensions parsed the JSON once; this picks the dimension's columns. -#}
+
 with
 
-source as (
+dimensions as (
 
-    select * from {{ landing('dimensions') }}
-    where not coalesce(_is_deleted, false)
+    select * from {{ ref('base_procountor__dimensions') }}
 
 ),
 
 final as (
 
     select
-        _company_id as company_id,
-        cast(_record_id as {{ type_int() }}) as dimension_id,
-        {{ json_str('_data', '$.name') }} as dimension_name,
-        _loaded_at as loaded_at
-    from source
+        company_id,
+        dimension_id,
+        dimension_name,
+        loaded_at
+    from dimensions
 
 )
 

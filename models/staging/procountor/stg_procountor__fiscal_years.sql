@@ -1,23 +1,18 @@
+{#- A view: base_procountor__fiscal_years parsed the JSON once; this derives the year's length and label. -#}
+
 with
-
-source as (
-
-    select * from {{ landing('fiscal_years') }}
-    where not coalesce(_is_deleted, false)
-
-),
 
 renamed as (
 
     select
-        _company_id as company_id,
-        cast(_record_id as {{ type_int() }}) as fiscal_year_id,
-        {{ json_date('_data', '$.startDate') }} as start_date,
-        {{ json_date('_data', '$.endDate') }} as end_date,
-        coalesce({{ json_bool('_data', '$.isOpen') }}, false) as is_open,
-        {{ json_timestamp('_data', '$.modified') }} as modified_at,
-        _loaded_at as loaded_at
-    from source
+        company_id,
+        fiscal_year_id,
+        start_date,
+        end_date,
+        is_open,
+        modified_at,
+        loaded_at
+    from {{ ref('base_procountor__fiscal_years') }}
 
 ),
 

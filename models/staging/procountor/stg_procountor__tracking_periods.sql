@@ -1,20 +1,14 @@
+{#- A view: the tracking periods base_procountor__fiscal_years parsed, one row per period. -#}
+
 with
 
-source as (
-
-    select * from {{ landing('fiscal_years') }}
-    where not coalesce(_is_deleted, false)
-
-),
-
-unnested as (
+fiscal_years as (
 
     select
-        source._company_id as company_id,
-        cast(source._record_id as {{ type_int() }}) as fiscal_year_id,
-        {{ json_array_index('tp') }} as period_index,
-        {{ json_array_value('tp') }} as period_json
-    from {{ unnest_json_array('source', '_data', '$.trackingPeriods', 'tp') }}
+        company_id,
+        fiscal_year_id,
+        tracking_periods
+    from {{ ref('base_procountor__fiscal_years') }}
 
 ),
 
@@ -22,14 +16,14 @@ final as (
 
     select
         company_id,
-        {{ json_int('period_json', '$.id') }} as tracking_period_id,
+        tp_value.id as tracking_period_id,
         fiscal_year_id,
-        period_index + 1 as period_number,
-        {{ json_date('period_json', '$.startDate') }} as start_date,
-        {{ json_date('period_json', '$.endDate') }} as end_date,
-        {{ json_str('period_json', '$.status') }} as period_status,
-        {{ json_timestamp('period_json', '$.modified') }} as modified_at
-    from unnested
+        {{ json_array_index('tp') }} + 1 as period_number,
+        tp_value.startdate as start_date,
+        tp_value.enddate as end_date,
+        tp_value.status as period_status,
+        tp_value.modified as modified_at
+    from {{ unnest_array('fiscal_years', 'tracking_periods', 'tp') }}
 
 )
 
