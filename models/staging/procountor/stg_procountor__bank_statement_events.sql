@@ -5,13 +5,6 @@
     child events"), so never sum parents and children together: use is_child_event. Grandchildren are
     not unnested (Procountor and the sandbox nest one level). -#}
 
-{%- set event_columns = {
-    'id': 'bank_statement_event_id', 'paydate': 'pay_date', 'valuedate': 'value_date', 'sum': 'amount',
-    'accountnumber': 'counterparty_account_number', 'name': 'counterparty_name',
-    'explanationcode': 'explanation_code', 'archivecode': 'archive_code', 'message': 'message',
-    'reference': 'reference', 'allocated': 'allocated', 'invoiceid': 'invoice_id',
-} -%}
-
 with
 
 statements as (
@@ -36,9 +29,18 @@ top_level as (
         currency,
         _source_changed_at,
         {{ json_array_index('ev') }} as event_index,
-        {%- for field, column in event_columns.items() %}
-        ev_value.{{ field }} as {{ column }},
-        {%- endfor %}
+        ev_value.id as bank_statement_event_id,
+        ev_value.paydate as pay_date,
+        ev_value.valuedate as value_date,
+        ev_value.sum as amount,
+        ev_value.accountnumber as counterparty_account_number,
+        ev_value.name as counterparty_name,
+        ev_value.explanationcode as explanation_code,
+        ev_value.archivecode as archive_code,
+        ev_value.message as message,
+        ev_value.reference as reference,
+        ev_value.allocated as allocated,
+        ev_value.invoiceid as invoice_id,
         ev_value.event as child_events
     from {{ unnest_array('statements', 'events', 'ev') }}
 
@@ -55,9 +57,18 @@ children as (
         event_index,
         bank_statement_event_id as parent_event_id,
         {{ json_array_index('child') }} as child_index,
-        {%- for field, column in event_columns.items() %}
-        child_value.{{ field }} as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        child_value.id as bank_statement_event_id,
+        child_value.paydate as pay_date,
+        child_value.valuedate as value_date,
+        child_value.sum as amount,
+        child_value.accountnumber as counterparty_account_number,
+        child_value.name as counterparty_name,
+        child_value.explanationcode as explanation_code,
+        child_value.archivecode as archive_code,
+        child_value.message as message,
+        child_value.reference as reference,
+        child_value.allocated as allocated,
+        child_value.invoiceid as invoice_id
     from {{ unnest_array('top_level', 'child_events', 'child') }}
 
 ),
@@ -86,9 +97,18 @@ all_events as (
         cast(null as {{ type_int() }}) as child_index,
         cast(null as {{ type_int() }}) as parent_event_id,
         coalesce(child_counts.child_event_count, 0) as child_event_count,
-        {%- for column in event_columns.values() %}
-        top_level.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        top_level.bank_statement_event_id,
+        top_level.pay_date,
+        top_level.value_date,
+        top_level.amount,
+        top_level.counterparty_account_number,
+        top_level.counterparty_name,
+        top_level.explanation_code,
+        top_level.archive_code,
+        top_level.message,
+        top_level.reference,
+        top_level.allocated,
+        top_level.invoice_id
     from top_level
     left join child_counts
         on
@@ -108,9 +128,18 @@ all_events as (
         child_index,
         parent_event_id,
         0 as child_event_count,
-        {%- for column in event_columns.values() %}
-        {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        bank_statement_event_id,
+        pay_date,
+        value_date,
+        amount,
+        counterparty_account_number,
+        counterparty_name,
+        explanation_code,
+        archive_code,
+        message,
+        reference,
+        allocated,
+        invoice_id
     from children
 
 ),
