@@ -599,6 +599,10 @@ def periodic_transactions(company: Company, rrow: Any, base: int) -> list[dict[s
                 _tx(base + 3, "ENTRY", VAT_PAYABLE_ACCOUNT, input_vat - output_vat, "Maksettava arvonlisävero")]
     if kind in PAYROLL_KINDS:
         return _payroll_transactions(company, rrow, base)
+    if kind == "DIV":  # the owners' dividend, from retained earnings
+        amount = _scaled(company, "40000.00")
+        return [_tx(base + 1, "ENTRY", "2250", amount, "Osingonjako"),
+                _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, rrow["name"] or "")]
     if kind == "ITX":  # the fiscal year's income tax, prepaid in equal monthly instalments
         amount = _scaled(company, "1500.00")
         return [_tx(base + 1, "ENTRY", "9900", amount, "Tuloveron ennakko"),

@@ -49,7 +49,7 @@ SETTLEMENT_KINDS = (("TAX", "Verohallinto: ennakonpidätykset ja sosiaaliturvama
 OPENING_SETTLEMENTS = (("OAP", date(2024, 1, 10), "Ostovelat 31.12.2023"),
                        ("OAR", date(2024, 1, 15), "Myyntisaamiset 31.12.2023"))
 # Receipts that move the bank account, each one line of that day's bank statement.
-BANK_KINDS = ("PAY", "SAL", "LOAN", "OAP", "OAR", *(k for k, *_ in SETTLEMENT_KINDS))
+BANK_KINDS = ("PAY", "SAL", "LOAN", "OAP", "OAR", "DIV", *(k for k, *_ in SETTLEMENT_KINDS))
 BANK_KINDS_SQL = ", ".join(f"'{k}'" for k in BANK_KINDS)
 
 
@@ -153,6 +153,12 @@ def generate_index(index: DocumentIndex, regs: Registries, rng: random.Random, d
         *(s for s in _settlements_of("2023-12")),
         *(s for s in _settlements_of("2023-11") if s[1] == "VATPAY"),
         *((day, kind, None, label) for kind, day, label in OPENING_SETTLEMENTS)]
+    for year in regs.fiscal_years:  # the dividend the general meeting decides after a year's accounts
+        paid = date.fromisoformat(year["endDate"]) + timedelta(days=107)
+        while paid.weekday() >= 5:
+            paid += timedelta(days=1)
+        label = f"Osingonmaksu tilikaudelta {year['startDate'][:4]}/{year['endDate'][:4]}"
+        scheduled.append((paid, "DIV", None, label))
     heapq.heapify(scheduled)
 
     for offset, count in enumerate(per_day):

@@ -155,3 +155,14 @@ def test_customers_pay_mostly_by_the_due_date(warehouse: Warehouse) -> None:
         from {F}.fct_invoices
         where invoice_type = 'SALES_INVOICE' and is_valid and last_payment_date is not null""")[0]
     assert paid > 50 and 0.6 < on_time / paid < 0.95, (on_time, paid)
+
+
+def test_owners_get_a_dividend_after_each_closed_fiscal_year(warehouse: Warehouse) -> None:
+    """Paid in the autumn after a fiscal year's accounts, from retained earnings: the cash-flow statement's
+    dividends line carries it, and retained earnings fall by it."""
+    rows = warehouse.sql(f"""
+        select period_start_date, sum(amount) from {F}.rpt_cash_flow
+        where not is_consolidated and cash_flow_line_order = 70 and amount != 0 group by 1 order by 1""")
+    paid = {r[0]: Decimal(r[1]) for r in rows}
+    assert [(d.year, d.month) for d in paid] == [(2025, 10), (2026, 10)], paid
+    assert all(v < 0 for v in paid.values())
