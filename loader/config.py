@@ -68,9 +68,10 @@ class ExtractConfig:
     signpost_skew_seconds: int = 5
     sweep_every_hours: float = 24.0
     spool_dir: str = ".spool"
-    # Rows per spool file: each finished file is parsed into the warehouse's scratch space while the
-    # API is still read, so the commit at the end of a large stream has one file left to parse.
-    spool_file_rows: int = 20_000
+    # Size of a spool file (bytes of JSON): each finished file is parsed into the warehouse's scratch
+    # space while the API is still read, so the commit at the end of a large stream has one file
+    # left to parse; small files also keep DuckDB's parse buffers within its memory_limit.
+    spool_file_bytes: int = 8_000_000
     # A live run renews its lease every ttl/3 s; a dead one's lease frees after ttl s at most
     # (at once when its process is known dead on this host).
     lease_ttl_seconds: int = 120
@@ -313,9 +314,9 @@ def load_config(path: str | Path | None = None) -> Config:
         extract.rate_limit = float(extract.rate_limit)
     if (extract.rate_limit is not None and extract.rate_limit <= 0) or extract.workers < 1:
         raise ConfigError("extract.rate_limit must be > 0 and extract.workers >= 1")
-    if isinstance(extract.spool_file_rows, bool) or not isinstance(extract.spool_file_rows, int) \
-            or extract.spool_file_rows < 1:
-        raise ConfigError(f"extract.spool_file_rows must be a whole number >= 1, not {extract.spool_file_rows!r}")
+    if isinstance(extract.spool_file_bytes, bool) or not isinstance(extract.spool_file_bytes, int) \
+            or extract.spool_file_bytes < 1:
+        raise ConfigError(f"extract.spool_file_bytes must be a whole number >= 1, not {extract.spool_file_bytes!r}")
     if extract.parallel_companies < 1:
         raise ConfigError("extract.parallel_companies must be >= 1")
     if extract.on_missing_rights not in ("partial", "skip"):

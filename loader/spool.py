@@ -23,11 +23,11 @@ class SpoolWriter:
                  suppress: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None) -> None:
         self.path = path  # the file being written
         self.paths: list[Path] = [path]  # every file of this stream, in order
-        # Called with each finished file when the writer moves on to the next one (every
-        # `rotate_rows` rows), so the destination can parse it while the API is still read.
+        # Called with each finished file when the writer moves on to the next one (after
+        # `rotate_bytes` of rows), so the destination can parse it while the API is still read.
         self.on_rotate: Callable[[Path], None] | None = None
-        self.rotate_rows = 20_000
-        self._rows_in_file = 0
+        self.rotate_bytes = 8_000_000
+        self._bytes_in_file = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -101,8 +101,8 @@ class SpoolWriter:
         self.ids.add(rid)
         if self.on_write is not None and self.count % 200 == 0:
             self.on_write(self.count)
-        self._rows_in_file += 1
-        if self.on_rotate is not None and self._rows_in_file >= self.rotate_rows:
+        self._bytes_in_file += len(line)
+        if self.on_rotate is not None and self._bytes_in_file >= self.rotate_bytes:
             self._rotate()
         return rid
 
@@ -115,7 +115,7 @@ class SpoolWriter:
         except OSError as exc:
             raise self._error(exc) from None
         self.paths.append(self.path)
-        self._rows_in_file = 0
+        self._bytes_in_file = 0
         assert self.on_rotate is not None
         self.on_rotate(finished)
 

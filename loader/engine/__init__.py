@@ -1,6 +1,7 @@
 """The extraction engine, split by concern; it never names a stream (loader/streams/registry.py).
 
-- run.py       the run: identify the company, take the lease, each selected stream in order
+- run.py       the run: identify the company, take the lease, each selected stream in order,
+               committed on a commit thread while the next stream is read
 - context.py   what the run shares (RunContext) and one stream's read (StreamJob)
 - windows.py   planning: version and date windows, bookmarks, sweep timing, date partitions
 - listing.py   listing and paging side by side, detail batches, the bounded hand-off

@@ -301,7 +301,7 @@ class Extractor:
             writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]
         staged: list[Path] = []
         if not self.dry_run and not self.fail_on_drift:
-            writer.rotate_rows = self.x.spool_file_rows
+            writer.rotate_bytes = self.x.spool_file_bytes
             writer.on_rotate = lambda path, name=spec.name: self._stage_later(name, path, staged)  # type: ignore[misc]
         result = StreamResult(spec.name, "full" if full else "incremental")
         deleted: list[str] = []

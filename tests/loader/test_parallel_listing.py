@@ -53,7 +53,7 @@ def test_parallel_parts_land_every_record_once(cli, big_sandbox, tmp_path: Path)
 
 def test_spool_files_staged_during_the_read_land_every_record_once_and_keep_unchanged_rows(
         cli, big_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Correctness against the sandbox's truth: with a new spool file every 150 rows, the files
+    """Correctness against the sandbox's truth: with a new spool file every 400 KB (≈ 150 invoices), the files
     finished during the read are parsed into the warehouse before the commit (stage_spool) and
     the commit lands them with the last file, once each; a second run over unchanged data finds
     every row unchanged (the staged rows are compared with the landed ones like any others)."""
@@ -68,7 +68,7 @@ def test_spool_files_staged_during_the_read_land_every_record_once_and_keep_unch
 
     monkeypatch.setattr(DuckDBDestination, "stage_spool", counting)
     cfg = tmp_path / "procountor.yml"
-    cfg.write_text("extract:\n  workers: 4\n  spool_file_rows: 150\n"
+    cfg.write_text("extract:\n  workers: 4\n  spool_file_bytes: 400000\n"
                    "streams:\n  invoices: {}\n  ledger_receipts: {}\n")
     db = tmp_path / "w.duckdb"
     for _run in range(2):
@@ -85,4 +85,4 @@ def test_spool_files_staged_during_the_read_land_every_record_once_and_keep_unch
             con.close()
         assert rows == ids == len(truth_ids(big_sandbox, "invoices"))
         assert syncs == 1  # the second run changed nothing, so every row keeps the first run's sync
-    assert staged.count("invoices") >= 2 * (len(truth_ids(big_sandbox, "invoices")) // 150 - 1)
+    assert staged.count("invoices") >= 2 * (len(truth_ids(big_sandbox, "invoices")) // 200)
