@@ -109,6 +109,10 @@ class Destination(abc.ABC):
     def commit_stream(self, commit: StreamCommit) -> CommitResult:
         """Atomically land the spooled rows, tombstones, field list and the stream's new state."""
 
+    # True when stage_spool does something: the extractor then cuts spool files at
+    # extract.spool_file_bytes (a destination that loads each file as a job wants few large ones).
+    stages_spool: bool = False
+
     def stage_spool(self, company_id: int, stream: str, sync_id: str, path: Path) -> bool:
         """Prepare a finished spool file of a stream still being read for its later commit (parse it
         into private scratch space: nothing visible changes, a crash leaves nothing behind), so that

@@ -8,6 +8,8 @@ not read costs that stream (and its children), never the run.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import shutil
 import time
 import uuid
@@ -239,6 +241,7 @@ class Extractor:
                 return
             # Every staging of this stream ran before this (one thread, in order): split now.
             stream_commit.staged_files = list(staged)
+            _return_free_memory()  # the read's buffers, before the warehouse takes its share
             stream_commit.spool_files = [p for p in stream_commit.spool_files if p not in staged]
             try:
                 self._commit(result, stream_commit)
@@ -300,9 +303,12 @@ class Extractor:
         if self.progress is not None:
             writer.on_write = lambda n, name=spec.name: self.progress(name, n)  # type: ignore[misc]
         staged: list[Path] = []
-        if not self.dry_run and not self.fail_on_drift:
+        if not self.dry_run and rc.dest.stages_spool:
+            # Small files keep the destination's parse buffers small; with --fail-on-drift nothing
+            # may reach the warehouse before every stream was read, so the files wait for the commit.
             writer.rotate_bytes = self.x.spool_file_bytes
-            writer.on_rotate = lambda path, name=spec.name: self._stage_later(name, path, staged)  # type: ignore[misc]
+            writer.on_rotate = ((lambda _path: None) if self.fail_on_drift else
+                                lambda path, name=spec.name: self._stage_later(name, path, staged))  # type: ignore[misc]
         result = StreamResult(spec.name, "full" if full else "incremental")
         deleted: list[str] = []
         job = StreamJob(sel, state, full, writer, dict(state or {}), result)
@@ -352,6 +358,13 @@ def _catalogued(spec: StreamSpec, path: str) -> bool:
     if spec.name not in _CATALOG_CACHE:
         _CATALOG_CACHE[spec.name] = frozenset(catalog_paths(spec))
     return path in _CATALOG_CACHE[spec.name]
+
+
+def _return_free_memory() -> None:
+    """Hand memory the read has freed back to the OS (glibc keeps it in its per-thread arenas), so
+    the commit's DuckDB memory comes on top of what is in use, not of a high-water mark."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _reads_alone(spec: StreamSpec) -> bool:
