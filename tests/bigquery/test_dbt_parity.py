@@ -215,6 +215,38 @@ def _compare_marts(client: bigquery.Client, dataset: str, reference: dict[str, t
     assert not problems, "\n".join(problems)
 
 
+# A cut-off rendered as a literal, e.g. cast('2026-12-06 05:43:47.677600' as timestamp)
+CONSTANT_CUTOFF = re.compile(r"\._loaded_at >= cast\('\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?' as timestamp\)")
+
+
+def _assert_incremental_sql_prunes(target: Path) -> None:
+    """The BigQuery SQL of the incremental build (the second one) can prune and does not MERGE.
+
+    Every incremental model that reads a landing table filters its partition column `_loaded_at`
+    with a timestamp literal computed before the statement (a subquery or a CASE there prunes
+    nothing), every incremental model inserts with a MERGE `on (FALSE)` (its pre-hook just deleted
+    the rows it replaces), and no incremental mart reads a landing table. Checks the compiled text, not bytes
+    billed (the emulator bills nothing)."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    incremental = {uid: node for uid, node in manifest["nodes"].items()
+                   if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}
+    readers = {uid: node for uid, node in incremental.items()
+               if any(dep.startswith("source.") for dep in node["depends_on"]["nodes"])}
+    assert readers, "no incremental model reads a landing table: update this test"
+    for uid, node in readers.items():
+        compiled = (target / "compiled" / "procountor" / node["original_file_path"]).read_text()
+        assert CONSTANT_CUTOFF.search(compiled), f"{uid}: no constant _loaded_at cut-off in its compiled SQL"
+        assert not re.search(r"_loaded_at\s*>=?\s*\(?\s*select", compiled, re.I), f"{uid}: cut-off is a subquery"
+    for uid, node in incremental.items():
+        run = (target / "run" / "procountor" / node["original_file_path"]).read_text()
+        assert re.search(r"\bmerge\s+into\b.*?\bon\s*\(\s*false\s*\)", run, re.I | re.S), (
+            f"{uid}: the incremental build did not insert with MERGE ... ON (FALSE)")
+    facts_on_sources = [uid for uid, node in incremental.items()
+                        if node["original_file_path"].startswith("models/marts/")
+                        and any(dep.startswith("source.") for dep in node["depends_on"]["nodes"])]
+    assert not facts_on_sources, f"incremental marts reading landing tables for their cut-offs: {facts_on_sources}"
+
+
 def _syntax_gates(run_dir: Path) -> None:
     files = sorted(run_dir.rglob("*.sql"))
     assert files, f"no compiled SQL under {run_dir}"
@@ -262,6 +294,7 @@ def test_dbt_on_bqemulator_matches_duckdb(
     assert not fixed, f"now passing on bqemulator, drop from BQEMULATOR_KNOWN_UNIT_FAILURES: {sorted(fixed)}"
     merged = [p.name for p in run_dir.rglob("*.sql") if re.search(r"\bmerge\s+into\b", p.read_text(), re.I)]
     assert merged, "the second build did not take the incremental MERGE path"
+    _assert_incremental_sql_prunes(work / "target_bqemulator")
 
     _compare_marts(make_client(bqemulator.endpoint, "US"), f"{dataset_prefix}_finance", reference, skip=set())
     _syntax_gates(run_dir)
