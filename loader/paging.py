@@ -185,7 +185,13 @@ def _ended(report: Listing, records: list[dict[str, Any]], body: Any, asked: int
     return False
 
 
-def _empty_page(report: Listing) -> None:
+def _empty_page(report: Listing, body: Any = None) -> None:
+    """An empty page ends the listing; a first page that is empty still tells the total (a server
+    leaving out every row a listing counts)."""
+    meta = _meta(body) if body is not None else {}
+    if report.total is None and meta.get("totalCount") is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            report.total = int(meta["totalCount"])
     if report.total is not None and report.rows < report.total:
         report.incomplete(f"the listing ended after {report.rows} of its totalCount {report.total} rows")
     else:
@@ -202,7 +208,7 @@ def _keyset(client: ApiClient, spec: StreamSpec, params: dict[str, Any], report:
         body = client.get(spec.path, query, decode=decode)
         records = records_of(spec, body)
         if not records:
-            _empty_page(report)
+            _empty_page(report, body if previous is None else None)
             return
         ids = []
         for r in records:
@@ -230,7 +236,7 @@ def _numbered(client: ApiClient, spec: StreamSpec, params: dict[str, Any], repor
         body = client.get(spec.path, query, decode=decode)
         records = records_of(spec, body)
         if not records:
-            _empty_page(report)
+            _empty_page(report, body)
             return
         yield records
         if _ended(report, records, body, size, spec.primary_key):

@@ -67,7 +67,13 @@ def test_an_incomplete_listing_never_tombstones_a_live_record(tmp_path: Path) ->
         sb.set_listing(drop_every=every)
         # Invoices whose payment event the listing leaves out: their events are re-read and missing.
         paid = sorted(int(k) - PAYMENT_EVENT_OFFSET for k in sb.truth.records("payment_events"))
-        hidden = [i for i in paid if (PAYMENT_EVENT_OFFSET + i) % every == 0][:2]
+        # ... and whose ledger receipts the listing shows (an edit moves them; a hidden one could not follow)
+        receipts_of: dict[int, list[int]] = {}
+        for rid, receipt in sb.truth.records("ledger_receipts").items():
+            if receipt.get("invoiceId") is not None:
+                receipts_of.setdefault(int(receipt["invoiceId"]), []).append(int(rid))
+        hidden = [i for i in paid if (PAYMENT_EVENT_OFFSET + i) % every == 0
+                  and all(r % every for r in receipts_of.get(i, []))][:2]
         assert hidden, "the seed must have a payment event the listing drops"
         for invoice in hidden:
             sb.edit_invoice(invoice)
