@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import ledger, rights
+from . import derived, rights
 from .clock import VirtualClock, fmt_ts
 from .config import SandboxConfig
 from .index_store import DocumentIndex
@@ -64,7 +64,7 @@ class Company:
         now = clock.now()
         self.scale = size_scale(config.documents, now)
         self.payroll_cache: dict[str, Any] = {}
-        self.books_as_generated: ledger.BooksAsGenerated | None = None  # ledger.books_as_generated
+        self.books_as_generated: derived.BooksAsGenerated | None = None  # computed by the ledger
         rng = random.Random(self.seed_key)
         self.regs: Registries = build_registries(rng, company_index, config.documents, now)
         self.id: int = self.regs.company["id"]
@@ -130,7 +130,7 @@ class Company:
     def _settle_vat_before_changes(self) -> None:
         """The VAT settlements and payrolls are booked from the books as generated, whenever they are first
         read: fix those before a change, so a change after generation never moves them."""
-        ledger.books_as_generated(self)
+        derived.books(self)
 
     def _touch_receipts_of(self, invoice_id: int, version: str, status: str | None = None) -> None:
         if status is None:

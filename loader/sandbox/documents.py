@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import finnish, vat
+from . import derived, finnish, vat
 from .chart import (
     AP_ACCOUNT,
     AR_ACCOUNT,
@@ -452,9 +452,7 @@ def staff_in(company: Company, period: str) -> Decimal:
     if period < "2024-01":
         trailing = PLANNED_MONTHLY_REVENUE * company.scale
     else:
-        from .ledger import books_as_generated  # the ledger sums the receipts this module describes
-
-        revenue = books_as_generated(company).revenue
+        revenue = derived.books(company).revenue
         months = [_month_before(period, n) for n in range(1, 13)]
         trailing = sum((revenue.get(m, ZERO) if m >= "2024-01" else PLANNED_MONTHLY_REVENUE * company.scale
                         for m in months), ZERO) / 12
@@ -499,13 +497,17 @@ def opening_vat(company: Company, period: str) -> Decimal:
     return _scaled(company, str(14000 + _rng(company, year, month, 91).randrange(-2500, 2500)))
 
 
+def vat_of(company: Company, period: str) -> tuple[Decimal, Decimal]:
+    """(output VAT, input VAT) of a month, both positive for the usual sides."""
+    books = derived.books(company)
+    return books.output_vat.get(period, ZERO), books.input_vat.get(period, ZERO)
+
+
 def vat_to_pay(company: Company, period: str) -> Decimal:
     """Output less input VAT of a period: what is paid to Verohallinto (negative: a refund)."""
     if period < "2024-01":
         return opening_vat(company, period)
-    from .ledger import vat_settlement  # the ledger sums the receipts this module describes
-
-    output_vat, input_vat = vat_settlement(company, period)
+    output_vat, input_vat = vat_of(company, period)
     return output_vat - input_vat
 
 
@@ -591,9 +593,7 @@ def periodic_transactions(company: Company, rrow: Any, base: int) -> list[dict[s
             amount = vat_to_pay(company, period)
             return [_tx(base + 1, "ENTRY", VAT_PAYABLE_ACCOUNT, amount, "Arvonlisävero"),
                     _tx(base + 2, "REVERSING_ENTRY", BANK_ACCOUNT, -amount, "OmaVero")]
-        from .ledger import vat_settlement
-
-        output_vat, input_vat = vat_settlement(company, period)
+        output_vat, input_vat = vat_of(company, period)
         return [_tx(base + 1, "ENTRY", SALES_VAT_ACCOUNT, output_vat, "Myynnin arvonlisävero"),
                 _tx(base + 2, "ENTRY", PURCHASE_VAT_ACCOUNT, -input_vat, "Ostojen arvonlisävero"),
                 _tx(base + 3, "ENTRY", VAT_PAYABLE_ACCOUNT, input_vat - output_vat, "Maksettava arvonlisävero")]

@@ -10,12 +10,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import layouts
+from . import derived, layouts
 from .chart import BALANCE_SHEET, INCOME_STATEMENT, PURCHASE_VAT_ACCOUNT, SALES_VAT_ACCOUNT, ReportLine
 from .documents import PAYROLL_KINDS, linked_invoices, receipt_transactions
 from .money import ZERO, implied_vat
@@ -82,16 +81,6 @@ def aggregate(company: Company) -> Aggregate:
 DERIVED_KINDS = frozenset(("VAT", "VATPAY")) | PAYROLL_KINDS
 
 
-@dataclass(frozen=True)
-class BooksAsGenerated:
-    """Per month (``YYYY-MM``): output VAT (credit, positive), input VAT (debit, positive) and revenue
-    (credit-positive) of the receipts other than the derived ones, as first read."""
-
-    output_vat: dict[str, Decimal]
-    input_vat: dict[str, Decimal]
-    revenue: dict[str, Decimal]
-
-
 def _freeze(company: Company, totals: Aggregate) -> None:
     """Kept once computed: a VAT return booked and paid, or a payroll run, does not move when an invoice
     of its month is edited later (its version would not move either); an edit's VAT stays on the VAT
@@ -108,10 +97,10 @@ def _freeze(company: Company, totals: Aggregate) -> None:
             input_vat[day[:7]] += amount
         elif 3000 <= int(account) <= 3899:
             revenue[day[:7]] -= amount
-    company.books_as_generated = BooksAsGenerated(dict(output_vat), dict(input_vat), dict(revenue))
+    company.books_as_generated = derived.BooksAsGenerated(dict(output_vat), dict(input_vat), dict(revenue))
 
 
-def books_as_generated(company: Company) -> BooksAsGenerated:
+def books_as_generated(company: Company) -> derived.BooksAsGenerated:
     with company.lock:
         if company.books_as_generated is None:
             aggregate(company)
@@ -119,10 +108,7 @@ def books_as_generated(company: Company) -> BooksAsGenerated:
         return company.books_as_generated
 
 
-def vat_settlement(company: Company, period: str) -> tuple[Decimal, Decimal]:
-    """(output VAT, input VAT) of a month (``YYYY-MM``), both positive for the usual sides."""
-    books = books_as_generated(company)
-    return books.output_vat.get(period, ZERO), books.input_vat.get(period, ZERO)
+derived.register(books_as_generated)
 
 
 def balance_before(company: Company, account: str, day: str) -> Decimal:
