@@ -29,8 +29,12 @@ lint: $(STAMP)
 	$(BIN)/python scripts/lint_macros.py
 	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
 
+# Workers share nothing but the CPU: each has its own dbt target/ and log dirs (tests/conftest.py);
+# suites built around one session fixture (tests/user's warehouse, tests/bigquery's emulators) stay on
+# one worker each. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 test: lint pytest
 

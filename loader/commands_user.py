@@ -5,6 +5,7 @@ Heavy imports (matplotlib, mcp, dbt) stay inside the commands so `procountor-loa
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def docs(ctx: Ctx, duckdb_path: str | None, serve: bool, port: int, target: str 
         click.echo(f"no warehouse at {path}: generating the docs without column types", err=True)
         args.append("--empty-catalog")
     run_dbt(args, duckdb_path=path, target=target)
-    click.echo(f"docs generated in {project_dir() / 'target'} (index.html, manifest.json, catalog.json)", err=True)
+    site = os.environ.get("DBT_TARGET_PATH") or project_dir() / "target"
+    click.echo(f"docs generated in {site} (index.html, manifest.json, catalog.json)", err=True)
     if serve:
         click.echo(f"serving on http://localhost:{port} (Ctrl-C to stop)", err=True)
         run_dbt(["docs", "serve", "--port", str(port), "--no-browser"], duckdb_path=path, target=target)

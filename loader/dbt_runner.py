@@ -33,7 +33,10 @@ def profiles_dir() -> Path:
         return project_dir()
     target = Path(tempfile.gettempdir()) / f"procountor-dbt-profiles-{os.getuid()}"
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(project_dir() / "profiles.yml.example", target / "profiles.yml")
+    # Copy then rename: a second loader starting at the same moment never reads a half-written file.
+    partial = target / f".profiles.yml.{os.getpid()}"
+    shutil.copyfile(project_dir() / "profiles.yml.example", partial)
+    os.replace(partial, target / "profiles.yml")
     return target
 
 

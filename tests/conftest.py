@@ -11,6 +11,23 @@ from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent
 
+# dbt writes manifest, partial-parse cache and logs under the project by default; parallel workers
+# (pytest-xdist) would overwrite each other's, so each worker keeps its own. Subprocesses inherit it.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("DBT_TARGET_PATH", str(REPO / "target" / f"pytest-{_WORKER}"))
+os.environ.setdefault("DBT_LOG_PATH", str(REPO / "logs" / f"pytest-{_WORKER}"))
+
+# Suites built around one expensive session fixture run on one worker each (make test uses
+# --dist loadgroup), so the fixture is built once, not once per worker.
+_SESSION_GROUPS = {"user": "user-warehouse", "bigquery": "bigquery-emulators"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(REPO).parts
+        if len(parts) > 1 and parts[0] == "tests" and parts[1] in _SESSION_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(_SESSION_GROUPS[parts[1]]))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

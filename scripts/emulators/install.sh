@@ -23,6 +23,11 @@ emu_dir="${EMULATORS_DIR:-$repo_root/.emulators}"
 python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 what="${1:-all}"
 
+# Parallel test workers may all ask for the emulators at once: one installs, the others wait.
+mkdir -p "$emu_dir"
+exec 9>"$emu_dir/.install.lock"
+flock 9
+
 log() { printf '[emulators] %s\n' "$*" >&2; }
 
 # A venv counts as installed only when its marker file records exactly the pinned versions, so a
