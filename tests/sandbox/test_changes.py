@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import requests
-from conftest import Api
 
 from loader.sandbox import SandboxServer
+from tests.sandbox.api_client import Api
 
 REPO = Path(__file__).resolve().parents[2]
 

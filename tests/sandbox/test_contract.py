@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import Api
 from sandbox_contract import operations, validate, validate_schema
 
 from loader.sandbox import SandboxServer
 from loader.sandbox.jsonout import dumps
+from tests.sandbox.api_client import Api
 
 
 def _calls(api: Api) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], Any]]]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Api
-
 from loader.sandbox import SandboxConfig, SandboxServer
+from tests.sandbox.api_client import Api
 
 
 def _snapshot(sb: SandboxServer) -> list[object]:

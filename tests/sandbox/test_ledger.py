@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from conftest import Api
-
 from loader.sandbox import SandboxServer
+from tests.sandbox.api_client import Api
 
 ZERO = Decimal("0.00")
 VALID = lambda status: status not in ("INVALIDATED", "DELETED", "UNSAVED", "EMPTY")  # noqa: E731

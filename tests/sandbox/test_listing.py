@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Api
-
 from loader.sandbox import SandboxServer
+from tests.sandbox.api_client import Api
 
 
 def _keyset(api: Api, path: str, **params: object) -> list[int]:

@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 import requests
-from conftest import Api
 
 from loader.sandbox import FaultRule, SandboxConfig, SandboxServer
+from tests.sandbox.api_client import Api
 
 
 def test_rate_limit_answers_429_with_retry_after() -> None:

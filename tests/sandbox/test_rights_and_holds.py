@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from loader.sandbox import SandboxConfig, SandboxServer
-from tests.sandbox.conftest import Api, token
+from tests.sandbox.api_client import Api, token
 from tests.sandbox.sandbox_contract import validate_schema
 
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from loader.sandbox import SandboxConfig, SandboxServer
-from tests.sandbox.conftest import Api
+from tests.sandbox.api_client import Api
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import REPO, Warehouse
 
 from loader.catalog import build_catalog
+from tests.user.warehouse import REPO, Warehouse
 
 GUIDES = sorted((REPO / "docs" / "bi").glob("*.md"))
 SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.S)

@@ -6,10 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import CLI, REPO, Warehouse, clean_env
-
 from loader.catalog import build_catalog, render_markdown
 from loader.streams.registry import REGISTRY
+from tests.user.warehouse import CLI, REPO, Warehouse, clean_env
 
 
 def test_docs_catalog_md_is_up_to_date(warehouse: Warehouse) -> None:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from conftest import Warehouse
 
 from loader.sandbox.chart import (
     PENSION_PAYABLE_ACCOUNT,
@@ -23,6 +22,7 @@ from loader.sandbox.chart import (
     VAT_PAYABLE_ACCOUNT,
     WITHHOLDING_ACCOUNT,
 )
+from tests.user.warehouse import Warehouse
 
 F = "main_finance"
 

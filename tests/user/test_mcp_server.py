@@ -8,10 +8,10 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import REPO, Warehouse, clean_env
 
 from loader.catalog import build_catalog
 from loader.mcp.sql_guard import UnsafeQuery, check_select
+from tests.user.warehouse import REPO, Warehouse, clean_env
 
 WRITES = [
     "DROP TABLE main_finance.rpt_profit_and_loss",

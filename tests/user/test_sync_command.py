@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-from conftest import CLI, Warehouse, clean_env
+
+from tests.user.warehouse import CLI, Warehouse, clean_env
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
