@@ -24,6 +24,7 @@ from loader.errors import ConfigError, LoaderError
 
 # what a production run builds (selectors.yml)
 SYNC_SELECTOR = "sync"
+_SELECTION_FLAGS = frozenset({"--select", "-s", "--models", "-m", "--exclude", "--selector"})
 # dbt targets of profiles.yml.example per destination type
 DEFAULT_TARGETS = {"duckdb": "duckdb", "bigquery": "bigquery"}
 
@@ -105,7 +106,9 @@ def run_sync(cfg: Config, *, target: str | None = None, connection: str | None =
         raise _failed(worst, failed)  # nothing new landed: dbt is not run
     records = sum(o.records for o in outcomes)
     requests = sum(o.requests for o in outcomes)
-    args = ["build"] if all_tests else ["build", "--selector", SYNC_SELECTOR]
+    # dbt lets --selector win over --select/--exclude; a caller's own selection must replace ours.
+    own_selection = any(a in _SELECTION_FLAGS for a in dbt_args)
+    args = ["build"] if all_tests or own_selection else ["build", "--selector", SYNC_SELECTOR]
     echo(f"sync: extracted {records} records with {requests} requests; running dbt {' '.join(args)} "
          f"--target {dbt_target}")
     if cfg.destination.schema != "raw_procountor":

@@ -18,13 +18,26 @@ with ordered as (
     from {{ ref('fct_gl_balances_monthly') }}
 ),
 
+-- Balances exist only for the months of a known fiscal period: a company whose fiscal years are not
+-- synced has ledger lines but no balances, which is not a roll-forward error.
+fiscal_months as (
+    select distinct
+        company_id,
+        period_start_date
+    from {{ ref('dim_fiscal_periods') }}
+),
+
 gl as (
     select
-        company_id,
-        account_code,
-        accounting_month,
-        sum(amount_debit_positive) as gl_movement
-    from {{ ref('fct_general_ledger') }}
+        ledger.company_id,
+        ledger.account_code,
+        ledger.accounting_month,
+        sum(ledger.amount_debit_positive) as gl_movement
+    from {{ ref('fct_general_ledger') }} as ledger
+    inner join fiscal_months
+        on
+            ledger.company_id = fiscal_months.company_id
+            and ledger.accounting_month = fiscal_months.period_start_date
     group by 1, 2, 3
 ),
 
