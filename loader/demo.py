@@ -58,16 +58,20 @@ def sandbox_process(seed: int = 42, documents: int = 2000, extra: list[str] | No
             proc.kill()
 
 
+def _schema_of(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The schema dbt built a mart in (it depends on the profile's schema), or None if it was not built."""
+    row = con.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = ? ORDER BY 1 LIMIT 1",
+                      [table]).fetchone()
+    return str(row[0]) if row else None
+
+
 def print_profit_and_loss(duckdb_path: str, echo=click.echo) -> None:  # type: ignore[no-untyped-def]
     con = duckdb.connect(duckdb_path, read_only=True)
     try:
-        rel = con.execute("""
-            SELECT table_schema FROM information_schema.tables
-            WHERE table_name = 'rpt_profit_and_loss' ORDER BY 1 LIMIT 1""").fetchone()
-        if not rel:
+        schema = _schema_of(con, "rpt_profit_and_loss")
+        if schema is None:
             echo("rpt_profit_and_loss was not built")
             return
-        schema = rel[0]
         cols = {r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? "
             "AND table_name = 'rpt_profit_and_loss'", [schema]).fetchall()}
@@ -106,12 +110,9 @@ def print_balance_sheet(duckdb_path: str, echo=click.echo) -> None:  # type: ign
     """Key balance-sheet lines at each month-end of the latest fiscal year (rpt_balance_sheet)."""
     con = duckdb.connect(duckdb_path, read_only=True)
     try:
-        rel = con.execute("""
-            SELECT table_schema FROM information_schema.tables
-            WHERE table_name = 'rpt_balance_sheet' ORDER BY 1 LIMIT 1""").fetchone()
-        if not rel:
+        schema = _schema_of(con, "rpt_balance_sheet")
+        if schema is None:
             return
-        schema = rel[0]
         marks = ", ".join("?" * len(BALANCE_LINES))
         rows = con.execute(f"""
             SELECT balance_date, line_order, line_name, sum(amount)
