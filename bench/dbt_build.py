@@ -9,8 +9,10 @@ sixth of the full build (full ÷ incremental ≥ 6×).
 Both timed builds are `dbt build --selector sync` (selectors.yml), what `sync` runs: every model and
 the mart, seed and reconciliation tests, without the dbt unit tests and the staging and source tests.
 The project is parsed once first (`dbt parse`, timed apart), as a scheduled `sync` finds the parse
-of its previous run in target/. Then, unless --no-ci-build, a plain `dbt build` (every unit and
-data test, as CI runs it) on the same warehouse shows what the left-out tests cost. For each build it
+of its previous run in target/. Then the floor: the same build with no new landing row, and dbt's
+start-up alone (what no incremental build can go below). Then, unless --no-ci-build, a plain
+`dbt build` (every unit and data test, as CI runs it) on the same warehouse shows what the left-out
+tests cost. For each build it
 prints the wall time, the dbt process's CPU time (user + system: steadier than wall time on a shared
 machine), the load average when it started, the node-seconds per kind of node and the slowest nodes.
 
@@ -95,6 +97,19 @@ def report(name: str, build: Build, target: Path, n: int = 12) -> None:
     top = sorted(results, key=lambda r: -r["execution_time"])[:n]
     print("  slowest nodes:\n" + "\n".join(
         f"    {r['execution_time']:6.2f} s  {r['unique_id'].split('.', 2)[-1]}" for r in top))
+
+
+def floor(db: Path, target: Path, full: Build) -> None:
+    """What no incremental build can go below: the same build with no new landing row (every node
+    still runs: views are re-created, tests re-run, incremental models find nothing to merge), and
+    dbt's start-up alone (imports, the partial parse, the adapter; a selection that matches nothing)."""
+    same = dbt(db, target, "build", "--selector", SYNC_SELECTOR)
+    report(f"no-change build (dbt build --selector {SYNC_SELECTOR}, no new landing row)", same, target, n=5)
+    start = dbt(db, target, "build", "--select", "tag:bench_matches_nothing")
+    print(f"dbt start-up alone (a selection that matches nothing): {start.wall:.1f} s wall, {start.cpu:.1f} s CPU")
+    print(f"floor: full ÷ no-change build {full.wall / same.wall:.1f}× (the best any incremental build "
+          f"could do); one sixth of the full build is {full.wall / GOAL:.1f} s, dbt's start-up alone "
+          f"{start.wall:.1f} s")
 
 
 def replace_landing(db: Path, changed: Path) -> None:
@@ -209,6 +224,7 @@ def main() -> None:
         report(f"incremental build (dbt build --selector {SYNC_SELECTOR})", inc, target)
         print(f"speed-up full ÷ incremental: {full.wall / inc.wall:.1f}× wall, {full.cpu / inc.cpu:.1f}× CPU "
               f"(goal ≥ {GOAL:.0f}×: incremental ≤ one sixth of the full build)")
+        floor(db, target, full)
         if not args.no_ci_build:
             ci = dbt(db, target, "build")
             report("then every unit and data test too, as CI runs it (dbt build, nothing changed)", ci, target)
