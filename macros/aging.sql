@@ -136,7 +136,7 @@ select * from final
 
 {#- The month-ends open items are aged at: every fiscal month of a company up to and including the month
     of its data's as-of date (the newest `_extracted_at` of the invoices, payment events and ledger
-    receipts it landed, stg_procountor__landed_streams), never a future month-end. Only companies whose
+    receipts it landed, int_landed_streams), never a future month-end. Only companies whose
     invoices and payment events landed: without payment events every invoice would look unpaid, and
     without invoices there is nothing to age or to compare with the control accounts (DECISIONLOG:
     "Missing streams", "Aging"). -#}
@@ -149,7 +149,7 @@ select * from final
         select
             company_id,
             max(cast(last_extracted_at as date)) as data_as_of_date
-        from {{ ref('stg_procountor__landed_streams') }} as landed_streams
+        from {{ ref('int_landed_streams') }} as landed_streams
         group by 1
         having
             sum(case when stream = 'payment_events' then 1 else 0 end) > 0

@@ -37,14 +37,14 @@
 {%- endmacro %}
 
 {#- The cut-off of an incremental run as a timestamp literal (runs a query when the model compiles):
-    the earliest `_loaded_at` of a live landing row of `stream` whose version this model has not built.
+    the earliest `_loaded_at` of a live row of `landing_rows` whose version this model has not built.
     Filtering the landing table's `_loaded_at` with a constant lets BigQuery prune its partitions. -#}
-{% macro incremental_cutoff(stream, id_column) -%}
+{% macro incremental_cutoff(landing_rows, id_column) -%}
     {%- set value = none -%}
     {%- if execute -%}
         {%- set sql -%}
             select min(landing._loaded_at) as cutoff
-            from {{ procountor.landing(stream) }} as landing
+            from {{ landing_rows }} as landing
             where
                 not coalesce(landing._is_deleted, false)
                 and not exists (
@@ -66,11 +66,11 @@
 {%- endmacro %}
 
 {#- Pre-hook: delete the rows whose landing version is no longer live. Renders nothing on a full build. -#}
-{% macro delete_stale_rows(stream, id_column) -%}
+{% macro delete_stale_rows(landing_rows, id_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as built
         where not exists (
-            select 1 from {{ procountor.landing(stream) }} as landing
+            select 1 from {{ landing_rows }} as landing
             where
                 not coalesce(landing._is_deleted, false)
                 and {{ procountor.built_from_live_version(id_column) }}
@@ -80,17 +80,19 @@
 
 {#- The landing rows an incremental staging model reads, with `_source_changed_at`: every live row on a
     full build; on an incremental run the live rows from the cut-off on whose record has no rows in the
-    model (after the pre-hook removed every stale row). `id_column` is the model's column holding the
-    landing record id (e.g. receipt_id). -#}
-{% macro changed_landing_rows(stream, id_column) -%}
+    model (after the pre-hook removed every stale row). `landing_rows` is the landing table as the model
+    reads it: `landing(stream)`, or the stream's landing view (`ref('base_procountor__<stream>_landing')`)
+    when several models read the table (a plain projection, so the cut-off still prunes); `id_column` is
+    the model's column holding the landing record id (e.g. receipt_id). -#}
+{% macro changed_landing_rows(landing_rows, id_column) -%}
     select
         landing.*,
         landing._loaded_at as _source_changed_at
-    from {{ procountor.landing(stream) }} as landing
+    from {{ landing_rows }} as landing
     where
         not coalesce(landing._is_deleted, false)
         {%- if is_incremental() %}
-            and landing._loaded_at >= {{ procountor.incremental_cutoff(stream, id_column) }}
+            and landing._loaded_at >= {{ procountor.incremental_cutoff(landing_rows, id_column) }}
             and not exists (
                 select 1 from {{ this }} as built
                 where

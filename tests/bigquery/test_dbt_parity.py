@@ -222,17 +222,35 @@ CONSTANT_CUTOFF = re.compile(r"\._loaded_at >= cast\('\d{4}-\d\d-\d\d \d\d:\d\d:
 def _assert_incremental_sql_prunes(target: Path) -> None:
     """The BigQuery SQL of the incremental build (the second one) can prune and does not MERGE.
 
-    Every incremental model that reads a landing table filters its partition column `_loaded_at`
-    with a timestamp literal computed before the statement (a subquery or a CASE there prunes
-    nothing), every incremental model inserts with a MERGE `on (FALSE)` (its pre-hook just deleted
-    the rows it replaces), and no incremental mart reads a landing table. Checks the compiled text, not bytes
-    billed (the emulator bills nothing)."""
+    Every incremental model that reads a landing table, directly or through the table's landing view
+    (`base_procountor__<stream>_landing`, the one reader of a table several models need), filters its
+    partition column `_loaded_at` with a timestamp literal computed before the statement (a subquery or
+    a CASE there prunes nothing); a landing view is a plain projection of its one landing table (no
+    filter, join, grouping, window or limit but the empty relation of a missing table), which BigQuery
+    inlines, so the reader's filter reaches the partitioned table. Every incremental model inserts with
+    a MERGE `on (FALSE)` (its pre-hook just deleted the rows it replaces), and no incremental mart reads
+    a landing table. Checks the compiled text, not bytes billed (the emulator bills nothing)."""
     manifest = json.loads((target / "manifest.json").read_text())
-    incremental = {uid: node for uid, node in manifest["nodes"].items()
-                   if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}
-    readers = {uid: node for uid, node in incremental.items()
-               if any(dep.startswith("source.") for dep in node["depends_on"]["nodes"])}
+    models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    landing_views = {uid: node for uid, node in models.items()
+                     if re.fullmatch(r"base_procountor__\w+_landing", node["name"])}
+    assert landing_views, "no landing view: update this test"
+    for uid, node in landing_views.items():
+        assert node["config"]["materialized"] == "view", f"{uid} is not a view"
+        parents = node["depends_on"]["nodes"]
+        assert len(parents) == 1 and parents[0].startswith("source."), f"{uid} reads {parents}"
+        compiled = (target / "compiled" / "procountor" / node["original_file_path"]).read_text()
+        blockers = re.findall(r"\b(where|join|group\s+by|having|distinct|over|qualify|union|limit\s+(?!0\b)\w+)\b",
+                              compiled, re.I)
+        assert not blockers, f"{uid} is not a plain projection of its landing table: {blockers}"
+    incremental = {uid: node for uid, node in models.items() if node["config"]["materialized"] == "incremental"}
+
+    def reads_landing(node: dict[str, Any]) -> bool:
+        return any(dep.startswith("source.") or dep in landing_views for dep in node["depends_on"]["nodes"])
+
+    readers = {uid: node for uid, node in incremental.items() if reads_landing(node)}
     assert readers, "no incremental model reads a landing table: update this test"
+    assert any(set(node["depends_on"]["nodes"]) & set(landing_views) for node in readers.values())
     for uid, node in readers.items():
         compiled = (target / "compiled" / "procountor" / node["original_file_path"]).read_text()
         assert CONSTANT_CUTOFF.search(compiled), f"{uid}: no constant _loaded_at cut-off in its compiled SQL"
@@ -242,8 +260,7 @@ def _assert_incremental_sql_prunes(target: Path) -> None:
         assert re.search(r"\bmerge\s+into\b.*?\bon\s*\(\s*false\s*\)", run, re.I | re.S), (
             f"{uid}: the incremental build did not insert with MERGE ... ON (FALSE)")
     facts_on_sources = [uid for uid, node in incremental.items()
-                        if node["original_file_path"].startswith("models/marts/")
-                        and any(dep.startswith("source.") for dep in node["depends_on"]["nodes"])]
+                        if node["original_file_path"].startswith("models/marts/") and reads_landing(node)]
     assert not facts_on_sources, f"incremental marts reading landing tables for their cut-offs: {facts_on_sources}"
 
 

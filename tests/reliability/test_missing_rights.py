@@ -124,8 +124,8 @@ def test_check_prints_a_table_of_what_each_stream_can_read(sb, config, db) -> No
 
 def test_sync_runs_dbt_on_what_landed_then_exits_9(sb, config, db, tmp_path) -> None:
     """`sync` with a stream the API user may not read: dbt still builds (here the models of the
-    readable streams' staging and of the unreadable one, whose landing table is empty), and the job
-    ends with the partial-run code, not with dbt's or sign-in's."""
+    readable streams' staging and of the unreadable one with the landing view it reads, whose landing
+    table is empty), and the job ends with the partial-run code, not with dbt's or sign-in's."""
     from loader.config import load_config
     from loader.errors import MissingRightsError
     from loader.sync import run_sync
@@ -135,7 +135,7 @@ def test_sync_runs_dbt_on_what_landed_then_exits_9(sb, config, db, tmp_path) -> 
     lines: list[str] = []
     with pytest.raises(MissingRightsError) as info:
         run_sync(cfg, echo=lines.append,
-                 dbt_args=("--select", "stg_procountor__accounts", "stg_procountor__payment_events"))
+                 dbt_args=("--select", "stg_procountor__accounts", "+stg_procountor__payment_events"))
     assert info.value.exit_code == 9
     assert "rel/payment_events" in str(info.value), info.value
     assert "sync: dbt build succeeded" in lines, lines[-5:]

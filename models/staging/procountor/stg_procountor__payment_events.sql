@@ -4,7 +4,7 @@
         incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_stale_rows('payment_events', 'payment_event_id') }}"
+        pre_hook="{{ delete_stale_rows(ref('base_procountor__payment_events_landing'), 'payment_event_id') }}"
     )
 }}
 
@@ -12,7 +12,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('payment_events', 'payment_event_id') }}
+    {{ changed_landing_rows(ref('base_procountor__payment_events_landing'), 'payment_event_id') }}
 
 ),
 

@@ -4,7 +4,7 @@
         incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_stale_rows('bank_statements', 'bank_statement_id') }}"
+        pre_hook="{{ delete_stale_rows(landing('bank_statements'), 'bank_statement_id') }}"
     )
 }}
 
@@ -29,7 +29,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('bank_statements', 'bank_statement_id') }}
+    {{ changed_landing_rows(landing('bank_statements'), 'bank_statement_id') }}
 
 ),
 

@@ -4,7 +4,7 @@
         incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_stale_rows('invoices', 'invoice_id') }}"
+        pre_hook="{{ delete_stale_rows(ref('base_procountor__invoices_landing'), 'invoice_id') }}"
     )
 }}
 
@@ -39,7 +39,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('invoices', 'invoice_id') }}
+    {{ changed_landing_rows(ref('base_procountor__invoices_landing'), 'invoice_id') }}
 
 ),
 

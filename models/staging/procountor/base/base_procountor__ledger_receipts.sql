@@ -4,7 +4,7 @@
         incremental_strategy=insert_strategy(),
         on_schema_change='append_new_columns',
         cluster_by=(['company_id'] if target.type == 'bigquery' else none),
-        pre_hook="{{ delete_stale_rows('ledger_receipts', 'receipt_id') }}"
+        pre_hook="{{ delete_stale_rows(ref('base_procountor__ledger_receipts_landing'), 'receipt_id') }}"
     )
 }}
 
@@ -31,7 +31,7 @@ with
 
 source as (
 
-    {{ changed_landing_rows('ledger_receipts', 'receipt_id') }}
+    {{ changed_landing_rows(ref('base_procountor__ledger_receipts_landing'), 'receipt_id') }}
 
 ),
 
