@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from . import bodies, ledger
 from . import documents as docs
-from . import ledger
 from .company import Company
 from .params import ApiError, Query, envelope, id_direction
 from .timeline import BANK_KINDS_SQL
@@ -159,7 +159,7 @@ def search_invoices(req: Request) -> Any:
         rows = matched[page * size:(page + 1) * size]
     else:
         rows, total = company.index.search("invoices", where, params, order, size, page * size, keyset)
-    return envelope([docs.invoice_basic(company, r) for r in rows], page, size, total)
+    return envelope(bodies.invoice_basics(company, rows), page, size, total)
 
 
 def _invoice_matches(company: Company, row: Any, product_ids: set[int], term: str) -> bool:
@@ -174,7 +174,7 @@ def _invoice_matches(company: Company, row: Any, product_ids: set[int], term: st
 
 def get_invoices(req: Request) -> Any:
     company = req.company
-    return _batch(req.params["id"], lambda ids: [docs.invoice_detail(company, r) for r in company.invoice_rows(ids)])
+    return _batch(req.params["id"], lambda ids: bodies.invoice_details(company, ids))
 
 
 def _events_of(company: Company, rows: list[Any]) -> list[dict[str, Any]]:
@@ -237,13 +237,7 @@ def search_receipts(req: Request) -> Any:
 
 def get_receipts(req: Request) -> Any:
     company = req.company
-
-    def fetch(ids: list[int]) -> list[Any]:
-        rows = company.receipt_rows(ids)
-        invoices = docs.linked_invoices(company, rows)
-        return [docs.receipt_detail(company, r, invoices) for r in rows]
-
-    return _batch(req.params["id"], fetch)
+    return _batch(req.params["id"], lambda ids: bodies.receipt_details(company, ids))
 
 
 def search_journals(req: Request) -> Any:

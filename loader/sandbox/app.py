@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from typing import Any
 
-from . import api, ledger
+from . import api, bodies, ledger
 from . import documents as docs
 from .auth import TokenStore
 from .clock import VirtualClock
@@ -101,6 +101,9 @@ class SandboxApp:
         self._own_dir = config.db_dir is None
         self.db_dir = config.db_dir or tempfile.mkdtemp(prefix="procountor-sandbox-")
         self.companies = [Company(config, n, self.clock, self.db_dir) for n in range(config.companies)]
+        if config.precompute_bodies:
+            for company in self.companies:
+                bodies.precompute(company)
         self.tokens = TokenStore(self.clock, config.token_lifetime, config.token_max_uses)
         self.ops = Operations(config)
         self.truth = Truth(self)

@@ -85,6 +85,8 @@ def _choices(text: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...
 @click.option("--drop-listing-rows", "listing_drop_every", default=0, show_default=True, type=int,
               help="Paged listings leave out records whose id is a multiple of N (totalCount still counts them).")
 @click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
+@click.option("--precompute-bodies", is_flag=True,
+              help="Derive every invoice and ledger receipt body before listening (for benchmarks).")
 @click.option("--deny-rights", "deny_rights", multiple=True,
               help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
                    "or right groups (payments, bank, invoices, ledger, registers, reports); repeatable.")
@@ -106,6 +108,7 @@ def serve(**options: Any) -> None:
         fault_seed=options["fault_seed"], fault_rules=[_parse_rule(r) for r in options["fault_rules"]],
         timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
         clock_running=options["clock_running"], db_dir=options["db_dir"],
+        precompute_bodies=options["precompute_bodies"],
         denied_rights=_parse_denied(options["deny_rights"]),
         page_size_cap=options["page_size_cap"], omit_total_count=options["omit_total_count"],
         listing_drop_every=options["listing_drop_every"],

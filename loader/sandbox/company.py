@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import derived, rights
+from .bodies import BodyStore
 from .clock import VirtualClock, fmt_ts
 from .config import SandboxConfig
 from .index_store import DocumentIndex
@@ -69,6 +70,7 @@ class Company:
         self.regs: Registries = build_registries(rng, company_index, config.documents, now)
         self.id: int = self.regs.company["id"]
         self.index = DocumentIndex(os.path.join(db_dir, f"company-{self.id}.sqlite"))
+        self.bodies = BodyStore(os.path.join(db_dir, f"company-{self.id}-bodies.sqlite"))
         self.counters = generate_index(self.index, self.regs, rng, config.documents, now)
         if clock.version_zone != "Europe/Helsinki":
             self._restamp()
@@ -126,6 +128,11 @@ class Company:
         return [self.with_extra("business_partners", dict(p)) for p in self.regs.partners.values()]
 
     # ------------------------------------------------------------------ change operations
+
+    def _changed(self) -> None:
+        """A change outside the index: cached answers (bodies.py, id lists, ledger totals) are
+        kept per index generation, so move it on, after the change."""
+        self.index.generation += 1
 
     def _settle_vat_before_changes(self) -> None:
         """The VAT settlements and payrolls are booked from the books as generated, whenever they are first
@@ -219,7 +226,7 @@ class Company:
             partner["version"] = self.clock.tick()
             if partner_id in self.regs.persons:
                 self.regs.persons[partner_id]["registryInfo"]["active"] = active
-            self.index.generation += 1
+            self._changed()
             return {"id": partner_id, "active": active, "version": partner["version"]}
 
     def delete_product(self, product_id: int) -> dict[str, Any]:
@@ -228,6 +235,7 @@ class Company:
                 raise KeyError(f"product {product_id} not found")
             self.deleted_products.add(product_id)
             self.clock.tick()
+            self._changed()
             return {"id": product_id, "deleted": True}
 
     def rename_account(self, code: str, name: str) -> dict[str, Any]:
@@ -236,12 +244,14 @@ class Company:
                 if account["ledgerAccountCode"] == code:
                     account["name"] = name
                     self.clock.tick()
+                    self._changed()
                     return dict(account)
             raise KeyError(f"account {code} not found")
 
     def add_field(self, stream: str, name: str, value: Any) -> dict[str, Any]:
         with self.lock:
             self.extra_fields.setdefault(stream, {})[name] = value
+            self._changed()
             return {"stream": stream, "fields": dict(self.extra_fields[stream])}
 
     def add_documents(self, count: int, kind: str = "mixed") -> dict[str, Any]:
@@ -295,6 +305,7 @@ class Company:
 
     def close(self) -> None:
         self.index.close()
+        self.bodies.close()
 
 
 def _with_field(node: Any, parts: list[str], value: Any) -> Any:

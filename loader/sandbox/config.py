@@ -62,6 +62,9 @@ class SandboxConfig:
     version_zone: str = field(default_factory=lambda: os.environ.get("SANDBOX_VERSION_ZONE") or "Europe/Helsinki")
     clock_running: bool = False  # False: time stands still unless advanced (deterministic)
     db_dir: str | None = None  # where the per-company SQLite index lives; None = a temp dir
+    # Derive and store every invoice's and ledger receipt's body before listening (bodies.py), so a
+    # benchmark's sync measures the loader rather than the sandbox deriving bodies on demand.
+    precompute_bodies: bool = False
     # Listing variants of servers other than Procountor's documented one (see docs/sandbox.md):
     page_size_cap: int = 0  # serve at most this many rows a page, whatever `size` asked; meta echoes `size`
     omit_total_count: bool = False  # no `meta.totalCount` in paged answers (older API versions)

@@ -11,6 +11,9 @@ sandbox's own speed does not cap a benchmark of the loader. It writes UTF-8 as i
 (what a JSON API typically sends; the standard-library path escapes to ASCII), and Decimals as
 `str(value)`: an answer where that gives an exponent is written by the standard-library path
 instead, so numbers always read as plain decimals, as Procountor writes them.
+
+An ``Encoded`` value is a record already serialised by ``dumps_bytes`` (bodies.py keeps them):
+its bytes are copied into the answer as they are.
 """
 
 from __future__ import annotations
@@ -32,6 +35,19 @@ _CLOSE_ESCAPED = '\\u2064"'
 _ENCODER = json.JSONEncoder(default=lambda value: _decimal(value), ensure_ascii=True)
 
 
+class Encoded:
+    """A record serialised once (its ``dumps_bytes``), with its id for listing variants that drop rows."""
+
+    __slots__ = ("id", "raw")
+
+    def __init__(self, record_id: int, raw: bytes) -> None:
+        self.id = record_id
+        self.raw = raw
+
+    def value(self) -> Any:
+        return loads_exact(self.raw)
+
+
 def _decimal(value: Any) -> str:
     if isinstance(value, Decimal):
         return _OPEN + format(value, "f") + _CLOSE
@@ -46,16 +62,41 @@ def dumps(value: Any) -> str:
     return text
 
 
-_FAST = msgspec.json.Encoder(decimal_format="number") if msgspec is not None else None
+def _raw(value: Any) -> Any:
+    if isinstance(value, Encoded):
+        return msgspec.Raw(value.raw)
+    raise NotImplementedError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _blank(value: Any) -> Any:
+    if isinstance(value, Encoded):
+        return None
+    raise NotImplementedError(f"not JSON serialisable: {type(value).__name__}")
+
+
+_FAST = msgspec.json.Encoder(decimal_format="number", enc_hook=_raw) if msgspec is not None else None
+# The answer without its Encoded records: they were checked for exponents when they were encoded.
+_SKELETON = msgspec.json.Encoder(decimal_format="number", enc_hook=_blank) if msgspec is not None else None
 _EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")  # also in a string now and then: then the slow path
 
 
 def dumps_bytes(value: Any) -> bytes:
-    if _FAST is not None:
+    if _FAST is not None and _SKELETON is not None:
         out = _FAST.encode(value)
-        if not _EXPONENT.search(out):
+        if not _EXPONENT.search(out) or not _EXPONENT.search(_SKELETON.encode(value)):
             return out
-    return dumps(value).encode("ascii")
+    return dumps(_decoded(value)).encode("ascii")
+
+
+def _decoded(value: Any) -> Any:
+    """``value`` with its Encoded records parsed back (the rare standard-library path only)."""
+    if isinstance(value, Encoded):
+        return value.value()
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decoded(v) for v in value]
+    return value
 
 
 def loads_exact(text: str | bytes) -> Any:

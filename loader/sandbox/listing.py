@@ -45,7 +45,7 @@ def reshape(body: Any, asked: int | None, config: SandboxConfig) -> Any:
 
 
 def _dropped(record: Any, every: int) -> bool:
-    value = record.get("id") if isinstance(record, dict) else None
+    value = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
     try:
         return int(value) % every == 0
     except (TypeError, ValueError):

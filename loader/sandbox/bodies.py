@@ -1,0 +1,150 @@
+"""Encoded bodies of invoices and ledger receipts, derived once per data generation and kept on disk.
+
+Deriving a body (seeded figures, Decimal arithmetic, a dict of ~40 keys, JSON encoding) costs
+50–150 µs of Python per record, so a 200-record detail batch cost the sandbox tens of milliseconds
+of its one GIL — at 60 requests/s about a core, which a benchmark of the loader then measured
+instead of the loader. A body depends only on the company's data, and every change of that data
+bumps ``DocumentIndex.generation`` (the company's change operations and index writes do), so each
+encoded body is stored with the generation it was derived in and served only while that is
+still the current one: a change, whatever it touches, makes every stored body stale at once, and
+the next request derives it again. Nothing is ever patched in place, so no change can be missed.
+
+The bodies live in a SQLite file next to the index (bounded RSS at a million documents); a
+response is the stored bytes joined (``jsonout.Encoded``). ``precompute`` derives every body before
+the server listens (``--precompute-bodies``), so that a benchmark's sync finds them all ready.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import derived
+from . import documents as docs
+from .jsonout import Encoded, dumps_bytes
+
+if TYPE_CHECKING:
+    from .company import Company
+
+INVOICE_BASIC, INVOICE_DETAIL, RECEIPT_DETAIL = 0, 1, 2
+_KINDS = 4  # the stored key is id * _KINDS + kind: one integer primary key, no second index
+_CHUNK = 2000
+
+
+class BodyStore:
+    """``(kind, id) -> (generation, bytes)`` in a SQLite file; one connection, many threads."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if os.path.exists(path):
+            os.remove(path)
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA cache_size=-16000")  # 16 MB; the OS page cache holds the rest
+        self.conn.execute("CREATE TABLE bodies (key INTEGER PRIMARY KEY, generation INTEGER NOT NULL, "
+                          "body BLOB NOT NULL)")
+        self.lock = threading.Lock()
+
+    def get(self, kind: int, ids: Sequence[int], generation: int) -> dict[int, bytes]:
+        """The stored bodies of these ids that were derived in ``generation``."""
+        if not ids:
+            return {}
+        keys = [i * _KINDS + kind for i in ids]
+        out: dict[int, bytes] = {}
+        with self.lock:
+            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+                part = keys[start:start + 500]
+                rows = self.conn.execute(f"SELECT key, body FROM bodies WHERE generation = ? AND key IN "
+                                         f"({','.join('?' * len(part))})", [generation, *part]).fetchall()
+                for key, body in rows:
+                    out[key // _KINDS] = body
+        return out
+
+    def put(self, kind: int, items: Iterable[tuple[int, bytes]], generation: int) -> None:
+        rows = [(i * _KINDS + kind, generation, body) for i, body in items]
+        if not rows:
+            return
+        with self.lock:
+            self.conn.execute("BEGIN")
+            self.conn.executemany("INSERT OR REPLACE INTO bodies (key, generation, body) VALUES (?, ?, ?)", rows)
+            self.conn.execute("COMMIT")
+
+    def count(self, generation: int) -> int:
+        with self.lock:
+            return int(self.conn.execute("SELECT COUNT(*) FROM bodies WHERE generation = ?",
+                                         (generation,)).fetchone()[0])
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+
+def _served(company: Company, kind: int, ids: list[int], rows_of: Callable[[list[int]], list[Any]],
+            derive: Callable[[list[Any]], list[tuple[int, bytes]]]) -> list[Encoded]:
+    """Bodies of ``ids`` in that order, ids without a record left out. The generation is read
+    before anything else, and changes bump it after their writes: a body derived while a change
+    runs is stored under a generation the change leaves behind, so it is not served after it."""
+    generation = company.index.generation
+    store = company.bodies
+    found = store.get(kind, ids, generation)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        fresh = derive(rows_of(missing))
+        store.put(kind, fresh, generation)
+        found.update(fresh)
+    return [Encoded(i, found[i]) for i in ids if i in found]
+
+
+def invoice_basics(company: Company, rows: list[Any]) -> list[Encoded]:
+    """List-page bodies of these index rows (the page's order)."""
+    by_id = {r["id"]: r for r in rows}
+    return _served(company, INVOICE_BASIC, [r["id"] for r in rows], lambda ids: [by_id[i] for i in ids],
+                   lambda rs: [(r["id"], dumps_bytes(docs.invoice_basic(company, r))) for r in rs])
+
+
+def invoice_details(company: Company, ids: list[int]) -> list[Encoded]:
+    return _served(company, INVOICE_DETAIL, ids, company.invoice_rows,
+                   lambda rs: [(r["id"], dumps_bytes(docs.invoice_detail(company, r))) for r in rs])
+
+
+def receipt_details(company: Company, ids: list[int]) -> list[Encoded]:
+    def derive(rows: list[Any]) -> list[tuple[int, bytes]]:
+        invoices = docs.linked_invoices(company, rows)
+        return [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices))) for r in rows]
+
+    return _served(company, RECEIPT_DETAIL, ids, company.receipt_rows, derive)
+
+
+def precompute(company: Company) -> int:
+    """Derive and store every invoice's list and detail body and every receipt's detail body for
+    the current generation; returns how many bodies were stored."""
+    derived.books(company)  # the derived receipts' amounts (one pass over the ledger), first
+    generation = company.index.generation
+    stored = 0
+    for table, work in (("invoices", ((INVOICE_BASIC, docs.invoice_basic), (INVOICE_DETAIL, docs.invoice_detail))),
+                        ("receipts", ((RECEIPT_DETAIL, None),))):
+        where = "gone = 0 AND " if table == "receipts" else ""
+        last = -1
+        while True:
+            rows = company.index.query(f"SELECT * FROM {table} WHERE {where}id > ? ORDER BY id LIMIT ?",
+                                       (last, _CHUNK))
+            if not rows:
+                break
+            last = rows[-1]["id"]
+            for kind, body_of in work:
+                if body_of is None:
+                    invoices = docs.linked_invoices(company, rows)
+                    items = [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices))) for r in rows]
+                else:
+                    items = [(r["id"], dumps_bytes(body_of(company, r))) for r in rows]
+                company.bodies.put(kind, items, generation)
+                stored += len(items)
+    if company.index.generation != generation:  # pragma: no cover - precompute runs before the server listens
+        raise RuntimeError("the company's data changed while its bodies were precomputed")
+    return stored

@@ -1,0 +1,156 @@
+"""The sandbox's stored bodies (loader/sandbox/bodies.py) answer what deriving them afresh answers,
+before and after every kind of change, with and without precomputing them.
+
+These are consistency checks: the reference is the sandbox's own derivation (``truth`` and
+``documents``), so they prove that the store is transparent -- it never serves a body of an older
+state of the data -- not that the bodies are right (the contract tests check that).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from loader.sandbox import SandboxConfig, SandboxServer, bodies
+from loader.sandbox import documents as docs
+from loader.sandbox.jsonout import Encoded, dumps, dumps_bytes
+from tests.sandbox.api_client import Api
+
+
+def _plain(value: Any) -> Any:
+    """A derived record as a client parses it (Decimals kept)."""
+    return json.loads(dumps(value), parse_float=Decimal)
+
+
+def _batches(ids: list[int], size: int = 200) -> list[list[int]]:
+    return [ids[n:n + size] for n in range(0, len(ids), size)]
+
+
+def _assert_served_equals_derived(sb: SandboxServer, api: Api, label: str) -> None:
+    company = sb.app.companies[0]  # type: ignore[union-attr]
+    for stream, path in (("invoices", "/invoices"), ("ledger_receipts", "/ledgerreceipts")):
+        truth = {int(k): _plain(v) for k, v in sb.truth.records(stream).items()}
+        ids = sorted(truth)
+        served: dict[int, Any] = {}
+        for batch in _batches(ids, 199):
+            body = api.get(f"{path}/{','.join(map(str, [*batch, 999_999_999]))}")  # an unknown id is skipped
+            served.update({r["id"]: r for r in body})
+        assert served == truth, f"{label}: {stream} detail batches differ from the records derived afresh"
+        single = api.get(f"{path}/{ids[-1]}")
+        assert single == truth[ids[-1]], f"{label}: a one-id {stream} request is its record"
+
+    # list pages, both paging styles, offers (hidden by default) included
+    for params in ({"orderById": "ASC"}, {"isOffer": "true"}, {}):
+        keyset: list[dict[str, Any]] = []
+        previous = None
+        while True:
+            extra = {} if previous is None else {"previousId": previous}
+            page = api.get("/invoices", size=200, **params, **extra)["results"]
+            keyset += page
+            if len(page) < 200:
+                break
+            previous = page[-1]["id"]
+        by_page = api.walk("/invoices", **params)
+        if params.get("orderById") == "ASC":
+            assert by_page == keyset, f"{label}: page numbers and previousId list the same invoices"
+        rows = {r["id"]: r for r in company.invoice_rows([i["id"] for i in by_page])} if by_page else {}
+        expected = [_plain(docs.invoice_basic(company, rows[i["id"]])) for i in by_page]
+        assert by_page == expected, f"{label}: invoice list {params} differs from the rows derived afresh"
+
+
+def _sales_invoices(sb: SandboxServer) -> list[int]:
+    return sorted(i for i, r in sb.truth.records("invoices").items()
+                  if r["type"] == "SALES_INVOICE" and r["status"] != "INVALIDATED" and not r["isOffer"])
+
+
+def _first_sales_invoice(sb: SandboxServer) -> int:
+    return _sales_invoices(sb)[0]
+
+
+def _partner_of_an_invoice(sb: SandboxServer) -> int:
+    return int(sb.truth.records("invoices")[_first_sales_invoice(sb)]["partnerId"])
+
+
+CHANGES: list[tuple[str, Callable[[SandboxServer], Any]]] = [
+    ("edit", lambda sb: sb.edit_invoice(_first_sales_invoice(sb))),
+    ("edit without amounts", lambda sb: sb.edit_invoice(_sales_invoices(sb)[1], change_amounts=False)),
+    ("recreate receipt", lambda sb: sb.recreate_receipt(_first_sales_invoice(sb))),
+    ("status", lambda sb: sb.set_invoice_status(_first_sales_invoice(sb), "PAID")),
+    ("invalidate", lambda sb: sb.invalidate_invoice(_first_sales_invoice(sb))),
+    ("add documents", lambda sb: sb.add_documents(3)),
+    ("field on invoices", lambda sb: sb.add_field("invoices", "newField", "drift")),
+    ("nested field on receipts", lambda sb: sb.add_field("ledger_receipts", "transactions.newField", 7)),
+    ("deactivate partner", lambda sb: sb.deactivate_partner(_partner_of_an_invoice(sb))),
+    ("rename account", lambda sb: sb.rename_account("3000", "Myynti kotimaa")),
+    ("delete product", lambda sb: sb.delete_product(next(iter(sb.app.companies[0].regs.products)))),  # type: ignore[union-attr]
+]
+
+
+@pytest.mark.parametrize("precompute", [False, True], ids=["on-demand", "precomputed"])
+def test_served_bodies_follow_every_change(precompute: bool) -> None:
+    with SandboxServer(SandboxConfig(seed=5, documents=120, rate_limit=0, precompute_bodies=precompute)) as sb:
+        api = Api(sb)
+        company = sb.app.companies[0]  # type: ignore[union-attr]
+        if precompute:
+            assert company.bodies.count(company.index.generation) > 0, "nothing was precomputed"
+        _assert_served_equals_derived(sb, api, "as generated")
+        assert company.bodies.count(company.index.generation) > 0, "the store kept nothing"
+        for label, change in CHANGES:
+            sb.advance_clock(60)
+            signpost = sb.stamp()
+            before = company.index.generation
+            change(sb)
+            assert company.index.generation > before, f"{label} must move the generation the store follows"
+            _assert_served_equals_derived(sb, api, label)
+            if label.startswith("edit"):
+                changed = {i["id"] for i in api.walk("/invoices", versionStartDate=signpost)}
+                assert changed == {_sales_invoices(sb)[0 if label == "edit" else 1]}, label
+
+
+def test_a_body_derived_while_a_change_lands_is_not_served_after_it(fresh_sandbox: SandboxServer) -> None:
+    """A request that read the rows before a change and stores its body after it must not leave that
+    body to be served (the store keys bodies by the generation read before the rows)."""
+    company = fresh_sandbox.app.companies[0]  # type: ignore[union-attr]
+    invoice_id = _first_sales_invoice(fresh_sandbox)
+    old_version = fresh_sandbox.truth.records("invoices")[invoice_id]["version"]
+
+    def rows_then_change(ids: list[int]) -> list[Any]:
+        rows = company.invoice_rows(ids)
+        fresh_sandbox.edit_invoice(invoice_id)  # lands while the body is derived from the old rows
+        return rows
+
+    derive = lambda rows: [(r["id"], dumps_bytes(docs.invoice_detail(company, r))) for r in rows]  # noqa: E731
+    stale = bodies._served(company, bodies.INVOICE_DETAIL, [invoice_id], rows_then_change, derive)
+    assert json.loads(stale[0].raw)["version"] == old_version
+    served = Api(fresh_sandbox).get(f"/invoices/{invoice_id}")
+    assert served == _plain(fresh_sandbox.truth.records("invoices")[invoice_id])
+    assert served["version"] > old_version
+
+
+def test_listing_variants_see_stored_records(fresh_sandbox: SandboxServer) -> None:
+    """Rows a listing variant leaves out are chosen by id, stored bodies or not."""
+    api = Api(fresh_sandbox)
+    everything = api.walk("/invoices", orderById="ASC")
+    fresh_sandbox.set_listing(drop_every=3)
+    dropped = api.walk("/invoices", orderById="ASC")
+    assert dropped == [i for i in everything if i["id"] % 3 != 0]
+    assert len(dropped) < len(everything)
+
+
+def test_encoded_records_keep_exact_numbers_whatever_path_encodes_the_answer() -> None:
+    """Correctness of the encoder: pre-encoded records are copied verbatim, and an answer whose own
+    part needs the standard-library path (a Decimal msgspec would write with an exponent) still reads
+    as the same values."""
+    record = Encoded(7, dumps_bytes({"id": 7, "name": "Tuote 1e5", "sum": Decimal("451.80")}))
+    plain = json.loads(dumps_bytes({"results": [record], "meta": {"totalCount": 1}}), parse_float=Decimal)
+    assert plain == {"results": [{"id": 7, "name": "Tuote 1e5", "sum": Decimal("451.80")}],
+                     "meta": {"totalCount": 1}}
+    out = dumps_bytes({"results": [record], "rate": Decimal("1E+2")})
+    assert b"E+2" not in out and b"1e5" in out
+    assert json.loads(out, parse_float=Decimal) == {"results": [{"id": 7, "name": "Tuote 1e5",
+                                                                 "sum": Decimal("451.80")}], "rate": 100}
+    assert dumps_bytes([record, record]) == b"[" + record.raw + b"," + record.raw + b"]"
