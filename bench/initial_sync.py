@@ -15,6 +15,7 @@ Prints figures; it is not a test. Only 127.0.0.1 is contacted.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -46,6 +47,9 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="stop the loader after this many seconds (rates are then over the partial run)")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--sandbox-on-demand", action="store_true",
+                        help="let the sandbox derive bodies as they are asked for instead of before it listens "
+                             "(then the sandbox's CPU competes with the loader's)")
     args = parser.parse_args()
 
     streams = [s.strip() for s in args.streams.split(",") if s.strip()]
@@ -60,9 +64,11 @@ def main() -> None:
 def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db")
+    sb = start_sandbox(documents, rate=args.rate, latency_ms=args.latency_ms, db_dir=work / "sandbox-db",
+                       precompute=not args.sandbox_on_demand)
     try:
-        print(f"\n== {documents:,} documents: sandbox generated and listening in {sb.started_in:.1f} s, "
+        ready = "generated" if args.sandbox_on_demand else "generated, bodies precomputed"
+        print(f"\n== {documents:,} documents: sandbox {ready} and listening in {sb.started_in:.1f} s, "
               f"RSS {mb(sb.rss_mb())}")
         counts = totals(sb, streams)
         fewest = fewest_requests(counts)
@@ -90,7 +96,9 @@ def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: 
               f"{100 * req_s / args.rate:.0f} % of {args.rate:g} req/s; retries {run.summary.get('retries', {})}")
         cpu = run.cpu_user + run.cpu_system
         print(f"   loader CPU {cpu:.1f} s ({100 * cpu / run.wall:.0f} % of one core); sandbox CPU "
-              f"{run.sandbox_cpu:.1f} s ({100 * run.sandbox_cpu / run.wall:.0f} % of one core)")
+              f"{run.sandbox_cpu:.1f} s ({100 * run.sandbox_cpu / run.wall:.0f} % of one core, "
+              f"{1000 * run.sandbox_cpu / max(run.requests, 1):.1f} ms a request); load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"   LOADER PEAK RSS {mb(run.peak_rss_mb)} (whole process tree); RSS over the run (MB) "
               f"{run.rss_profile()}")
         for s in run.summary.get("streams", []):
