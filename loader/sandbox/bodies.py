@@ -123,28 +123,38 @@ def receipt_details(company: Company, ids: list[int]) -> list[Encoded]:
 
 def precompute(company: Company) -> int:
     """Derive and store every invoice's list and detail body and every receipt's detail body for
-    the current generation; returns how many bodies were stored."""
+    the current generation; returns how many bodies were stored.
+
+    A chunk of invoices is followed by the receipts that post them and their payments, while their
+    figures are still in the company's cache (at 100 k documents a separate pass over the receipts
+    derived every invoice's figures again)."""
     derived.books(company)  # the derived receipts' amounts (one pass over the ledger), first
     generation = company.index.generation
+    query, put = company.index.query, company.bodies.put
     stored = 0
-    for table, work in (("invoices", ((INVOICE_BASIC, docs.invoice_basic), (INVOICE_DETAIL, docs.invoice_detail))),
-                        ("receipts", ((RECEIPT_DETAIL, None),))):
-        where = "gone = 0 AND " if table == "receipts" else ""
-        last = -1
-        while True:
-            rows = company.index.query(f"SELECT * FROM {table} WHERE {where}id > ? ORDER BY id LIMIT ?",
-                                       (last, _CHUNK))
-            if not rows:
-                break
-            last = rows[-1]["id"]
-            for kind, body_of in work:
-                if body_of is None:
-                    invoices = docs.linked_invoices(company, rows)
-                    items = [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices))) for r in rows]
-                else:
-                    items = [(r["id"], dumps_bytes(body_of(company, r))) for r in rows]
-                company.bodies.put(kind, items, generation)
-                stored += len(items)
+    last = -1
+    while True:
+        invoices = query("SELECT * FROM invoices WHERE id > ? ORDER BY id LIMIT ?", (last, _CHUNK))
+        if not invoices:
+            break
+        first, last = last, invoices[-1]["id"]
+        for kind, body_of in ((INVOICE_BASIC, docs.invoice_basic), (INVOICE_DETAIL, docs.invoice_detail)):
+            put(kind, [(r["id"], dumps_bytes(body_of(company, r))) for r in invoices], generation)
+        by_id = {r["id"]: r for r in invoices}
+        receipts = query("SELECT * FROM receipts WHERE gone = 0 AND kind IN ('INV', 'PAY') AND invoice_id > ? "
+                         "AND invoice_id <= ?", (first, last))
+        put(RECEIPT_DETAIL, [(r["id"], dumps_bytes(docs.receipt_detail(company, r, by_id))) for r in receipts],
+            generation)
+        stored += 2 * len(invoices) + len(receipts)
+    # every other receipt: the periodic ones (VAT, payroll, depreciation, ...), and any whose invoice is gone
+    rest = query("SELECT * FROM receipts WHERE gone = 0 AND NOT (kind IN ('INV', 'PAY') AND invoice_id IS NOT NULL "
+                 "AND invoice_id <= ?) ORDER BY id", (last,))
+    for start in range(0, len(rest), _CHUNK):
+        chunk = rest[start:start + _CHUNK]
+        invoices_of = docs.linked_invoices(company, chunk)
+        put(RECEIPT_DETAIL, [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices_of))) for r in chunk],
+            generation)
+        stored += len(chunk)
     if company.index.generation != generation:  # pragma: no cover - precompute runs before the server listens
         raise RuntimeError("the company's data changed while its bodies were precomputed")
     return stored

@@ -96,7 +96,8 @@ def test_served_bodies_follow_every_change(precompute: bool) -> None:
         api = Api(sb)
         company = sb.app.companies[0]  # type: ignore[union-attr]
         if precompute:
-            assert company.bodies.count(company.index.generation) > 0, "nothing was precomputed"
+            every = 2 * len(sb.truth.records("invoices")) + len(sb.truth.records("ledger_receipts"))
+            assert company.bodies.count(company.index.generation) == every, "a body was not precomputed"
         _assert_served_equals_derived(sb, api, "as generated")
         assert company.bodies.count(company.index.generation) > 0, "the store kept nothing"
         for label, change in CHANGES:
@@ -154,3 +155,19 @@ def test_encoded_records_keep_exact_numbers_whatever_path_encodes_the_answer() -
     assert json.loads(out, parse_float=Decimal) == {"results": [{"id": 7, "name": "Tuote 1e5",
                                                                  "sum": Decimal("451.80")}], "rate": 100}
     assert dumps_bytes([record, record]) == b"[" + record.raw + b"," + record.raw + b"]"
+
+
+def test_the_exponent_check_finds_what_a_digit_led_pattern_finds() -> None:
+    """Correctness of the fast check that sends an answer down the standard-library path: on random
+    strings of digits, signs and e/E it agrees with the plain ``[0-9][eE][+-]?[0-9]`` search."""
+    import random
+    import re
+
+    from loader.sandbox.jsonout import _has_exponent
+
+    plain = re.compile(rb"[0-9][eE][+-]?[0-9]")
+    rng = random.Random(11)
+    alphabet = b'0123456789eE+-x ".'
+    samples = [bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(50_000)]
+    assert sum(bool(plain.search(s)) for s in samples) > 1000, "the samples must contain exponents"
+    assert [s for s in samples if bool(plain.search(s)) != _has_exponent(s)] == []
