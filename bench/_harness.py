@@ -189,13 +189,22 @@ def token(sb: Sandbox) -> str:
 
 def get(session: requests.Session, url: str, **params: Any) -> Any:
     """GET with 429 handling (Retry-After), for the naive baseline and the probes."""
+    return fetch(session, url, **params)[1].json()
+
+
+def fetch(session: requests.Session, url: str, **params: Any) -> tuple[float, requests.Response]:
+    """GET with 429 handling: (seconds until the whole body arrived, response). The client's JSON
+    parse is not in the time, so the probes time the server, not this process."""
     for _attempt in range(20):
+        t0 = time.perf_counter()
         resp = session.get(url, params=params or None, timeout=600)
+        _ = resp.content
+        seconds = time.perf_counter() - t0
         if resp.status_code == 429:
             time.sleep(float(resp.headers.get("Retry-After") or 1))
             continue
         resp.raise_for_status()
-        return resp.json()
+        return seconds, resp
     raise RuntimeError(f"{url}: still 429 after 20 attempts")
 
 
@@ -248,7 +257,8 @@ def naive_baseline(sb: Sandbox, seconds: float) -> dict[str, float]:
 
 def probe_sandbox(sb: Sandbox, rounds: int = 10) -> dict[str, float]:
     """The sandbox's own service time per request kind (latency and rate limit switched off for the
-    probe, then restored): sequential requests timed from this process."""
+    probe, then restored): sequential requests timed from this process until each body has arrived
+    (its JSON parse here not included)."""
     state = sb.control("GET", "/faults")
     sb.control("POST", "/faults", {"latencyMs": 0})
     sb.control("POST", "/ratelimit", {"rate": 0})
@@ -260,16 +270,15 @@ def probe_sandbox(sb: Sandbox, rounds: int = 10) -> dict[str, float]:
             first = get(session, sb.base_url + path, size=200, orderById="ASC")
             total = first["meta"]["totalCount"]
             ids_pages = []
-            t0 = time.perf_counter()
+            spent = 0.0
             for n in range(rounds):
                 prev = first["results"][0]["id"] - 1 + (n * total // rounds)
-                page = get(session, sb.base_url + path, size=200, orderById="ASC", previousId=prev)
-                ids_pages.append([r["id"] for r in page["results"]])
-            out[label] = (time.perf_counter() - t0) / rounds * 1000
-            t0 = time.perf_counter()
-            for ids in ids_pages:
-                get(session, f"{sb.base_url}{path}/{','.join(map(str, ids))}")
-            out[label.replace("list page", "detail batch")] = (time.perf_counter() - t0) / rounds * 1000
+                seconds, page = fetch(session, sb.base_url + path, size=200, orderById="ASC", previousId=prev)
+                spent += seconds
+                ids_pages.append([r["id"] for r in page.json()["results"]])
+            out[label] = spent / rounds * 1000
+            spent = sum(fetch(session, f"{sb.base_url}{path}/{','.join(map(str, ids))}")[0] for ids in ids_pages)
+            out[label.replace("list page", "detail batch")] = spent / rounds * 1000
     finally:
         sb.control("POST", "/faults", {"latencyMs": state["latencyMs"]})
         sb.control("POST", "/ratelimit", {"rate": state["rateLimit"], "burst": state["rateBurst"]})
