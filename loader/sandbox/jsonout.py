@@ -76,10 +76,12 @@ _EXPONENT_FROM = (re.compile(rb"E[+-]?[0-9]"), re.compile(rb"e[+-]?[0-9]"))
 
 def _has_exponent(out: bytes) -> bool:
     for pattern in _EXPONENT_FROM:
-        for match in pattern.finditer(out):
+        match = pattern.search(out)
+        while match is not None:
             start = match.start()
             if start and 48 <= out[start - 1] <= 57:
                 return True
+            match = pattern.search(out, start + 1)
     return False
 
 
