@@ -139,7 +139,10 @@ def _documented(entries: list[dict[str, Any]], blocks: dict[str, str]) -> dict[s
     for entry in entries:
         cols = {}
         for col in entry.get("columns") or []:
-            cols[col["name"]] = Column(col["name"], str(col.get("data_type") or ""), text(col.get("description")))
+            # a contract's data_type is a jinja expression per engine: the warehouse gives the type
+            data_type = str(col.get("data_type") or "")
+            cols[col["name"]] = Column(col["name"], "" if "{{" in data_type else data_type,
+                                       text(col.get("description")))
         out[entry["name"]] = _Documented(text(entry.get("description")), cols)
     return out
 
@@ -262,7 +265,8 @@ def _landing_relations(documents: list[dict[str, Any]]) -> list[Relation]:
 
 
 def _apply_warehouse_types(relations: list[Relation], duckdb_path: str) -> None:
-    """Fill in column types (and columns the yml does not list) from a built DuckDB warehouse."""
+    """Column types (and columns the yml does not list) from a built DuckDB warehouse, which wins over
+    a yml data_type: it is what a reader queries."""
     import duckdb
 
     con = duckdb.connect(duckdb_path, read_only=True)
@@ -281,7 +285,7 @@ def _apply_warehouse_types(relations: list[Relation], duckdb_path: str) -> None:
         if actual is None:
             continue
         documented = {c.name: c for c in rel.columns}
-        merged = [Column(name, documented[name].type or dtype if name in documented else dtype,
+        merged = [Column(name, dtype,
                          documented[name].description if name in documented else "")
                   for name, dtype in actual]
         # keep documented columns the warehouse lacks: the yml may be ahead of the build

@@ -295,14 +295,15 @@ def test_dbt_on_bqemulator_matches_duckdb(
     land_with_destination(dest, read_duckdb_landing(landing_db), spool)
 
     env = {"BQ_ENDPOINT": bqemulator.endpoint, "PROCOUNTOR_BQ_DATASET": dataset_prefix}
+    project = _project_without_contracts(work)
     for run in (1, 2):
-        code, statuses = _dbt(BUILD, target="bq_emulator", project=REPO, profiles=profiles,
+        code, statuses = _dbt(BUILD, target="bq_emulator", project=project, profiles=profiles,
                               work=work, name="bqemulator", env=env)
         assert code == 0, f"dbt build #{run} on bqemulator failed: {sorted(_failed(statuses))} " \
                           f"(log: {work / 'bqemulator.log'})"
     run_dir = work / "target_bqemulator" / "run"
     messages: dict[str, str] = {}
-    _code, statuses = _dbt(UNIT_TESTS, target="bq_emulator", project=REPO, profiles=profiles, work=work,
+    _code, statuses = _dbt(UNIT_TESTS, target="bq_emulator", project=project, profiles=profiles, work=work,
                            name="bqemulator_unit", env=env, messages=messages)
     assert statuses, "no dbt unit tests ran"
     unexplained = _unexplained(statuses, messages, BQEMULATOR_GAP_MESSAGES, set(BQEMULATOR_KNOWN_UNIT_FAILURES))
@@ -341,21 +342,55 @@ def _check_freshness_from_runs(dest: BigQueryDestination, env: dict[str, str], p
     assert statuses == {"accounts": "pass", "fiscal_years": "error"}, (statuses, work / "freshness.log")
 
 
+def _project_copy(work: Path, name: str) -> tuple[Path, str]:
+    """A copy of the dbt project under `work` and the text of its dbt_project.yml, for a patched config."""
+    project = work / f"project_{name}"
+    project.mkdir()
+    for folder in ("models", "macros", "seeds", "analyses"):
+        if (REPO / folder).exists():
+            shutil.copytree(REPO / folder, project / folder)
+    shutil.copytree(REPO / "tests" / "dbt", project / "tests" / "dbt")
+    return project, (REPO / "dbt_project.yml").read_text()
+
+
 def _project_without_persist_docs(work: Path) -> Path:
     """A copy of the dbt project with persist_docs off: crucible rejects tables.patch descriptions."""
-    project = work / "project_crucible"
-    project.mkdir()
-    for name in ("models", "macros", "seeds", "analyses"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, project / name)
-    shutil.copytree(REPO / "tests" / "dbt", project / "tests" / "dbt")
-    text = (REPO / "dbt_project.yml").read_text()
+    project, text = _project_copy(work, "crucible")
     patched = re.sub(r"(\+persist_docs:\s*\n\s*relation:\s*)true(\s*\n\s*columns:\s*)true", r"\1false\2false", text)
     assert patched != text, "dbt_project.yml no longer sets +persist_docs as expected; update this test"
     # the layers that persist their descriptions on BigQuery only
     patched = patched.replace("\"{{ target.type == 'bigquery' }}\"", "false")
     (project / "dbt_project.yml").write_text(patched)
     return project
+
+
+def _project_without_contracts(work: Path) -> Path:
+    """A copy of the dbt project with the marts' contracts not enforced, for bqemulator only: it cannot
+    create a table with a column list from a query (`CREATE TABLE t (x INT64) AS SELECT ...`), the DDL
+    of every contracted table, and types NUMERIC arithmetic with a division as FLOAT64, which fails the
+    contract's type check (both pinned in test_emulator_gaps.py). crucible builds with the contracts
+    enforced (test_dbt_on_crucible_matches_duckdb checks that it did)."""
+    project, text = _project_copy(work, "bqemulator")
+    patched = re.sub(r"(\+contract:\s*\n\s*enforced:\s*)true", r"\1false", text)
+    assert patched != text, "dbt_project.yml no longer enforces the marts' contracts as expected; update this test"
+    (project / "dbt_project.yml").write_text(patched)
+    return project
+
+
+def _assert_contracts_enforced(target: Path, built: set[str]) -> None:
+    """Every mart in `built` was created with its contract: the DDL names each contracted column with
+    its type, so the warehouse checked the types (a contract not enforced builds with a bare AS SELECT)."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    marts = {node["name"]: node for node in manifest["nodes"].values()
+             if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")}
+    assert all(node["config"]["contract"]["enforced"] for node in marts.values()), "a mart without a contract"
+    checked = sorted(set(marts) & built)
+    assert checked, "no mart was built: nothing shows the contracts were enforced"
+    for name in checked:
+        run = (target / "run" / "procountor" / marts[name]["original_file_path"]).read_text()
+        first = next(iter(marts[name]["columns"]))
+        assert re.search(rf"create\s+or\s+replace\s+table\s+\S+\s*\(\s*{first}\s+\w+", run, re.I), (
+            f"{name} was not created with its contract's column list")
 
 
 def test_dbt_on_crucible_matches_duckdb(
@@ -381,6 +416,9 @@ def test_dbt_on_crucible_matches_duckdb(
         )
         not_built = {uid.rsplit(".", 1)[1] for uid, s in statuses.items() if s in {"skipped", "error"}}
         _compare_marts(client, f"{dataset_prefix}_finance", reference, skip=not_built)
+        if run == 1:
+            _assert_contracts_enforced(work / "target_crucible", {
+                uid.rsplit(".", 1)[1] for uid, status in statuses.items() if status == "success"})
         succeeded.update(uid for uid, status in statuses.items() if status == "success")
     # A known failure that was skipped (an upstream gap failed first) proves nothing either way.
     fixed = set(CRUCIBLE_KNOWN_FAILURES) & succeeded

@@ -138,11 +138,23 @@ def test_numeric_to_string(bq_client: bigquery.Client) -> None:
 
 @pytest.mark.xfail(strict=True, reason="bqemulator 1.4.0 types NUMERIC arithmetic with a division as "
                    "FLOAT64 (DuckDB divides decimals as DOUBLE; BigQuery keeps NUMERIC), so a dbt unit "
-                   "test's fixture read from such a column is FLOAT64 and 0 * -1 gives -0.0")
+                   "test's fixture read from such a column is FLOAT64 and 0 * -1 gives -0.0, and a "
+                   "contracted NUMERIC column (fct_invoice_lines.vat_amount_doc) fails its type check")
 def test_numeric_division_stays_numeric(bq_client: bigquery.Client) -> None:
     job = bq_client.query("SELECT ROUND(CAST(1.5 AS NUMERIC) * CAST(25.5 AS NUMERIC) / 100, 2) AS v")
     job.result()
     assert [f.field_type for f in job.schema] == ["NUMERIC"]
+
+
+@pytest.mark.xfail(strict=True, reason="bqemulator 1.4.0 hands CREATE TABLE with a column list and AS "
+                   "SELECT to DuckDB, whose grammar has no column list in CREATE TABLE AS (parser error at "
+                   "AS); dbt creates every table with an enforced contract so, and the dbt parity test "
+                   "builds on bqemulator with the marts' contracts off (crucible enforces them)")
+def test_create_table_with_columns_as_select(bq_client: bigquery.Client, dataset: str) -> None:
+    bq_client.query(f"CREATE OR REPLACE TABLE `{PROJECT}.{dataset}.contracted` (x INT64, y STRING) "
+                    "AS (SELECT 1 AS x, 'a' AS y)").result()
+    table = bq_client.get_table(f"{PROJECT}.{dataset}.contracted")
+    assert [(f.name, f.field_type) for f in table.schema] == [("x", "INTEGER"), ("y", "STRING")]
 
 
 @pytest.mark.xfail(strict=True, reason="bqemulator 1.4.0 maps NUMERIC to DuckDB's bare DECIMAL = "

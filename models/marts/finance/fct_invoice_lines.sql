@@ -99,7 +99,7 @@ final as (
         currency_rate,
         net_amount_doc,
         {{ implied_vat('net_amount_doc', 'vat_percent') }} as vat_amount_doc,
-        net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as gross_amount_doc,
+        cast(net_amount_doc + {{ implied_vat('net_amount_doc', 'vat_percent') }} as {{ type_money() }}) as gross_amount_doc,
         {{ divide_money('net_amount_doc', 'currency_rate') }} as net_amount,
         _source_changed_at,
         {{ dependencies_fingerprint([]) }} as _dependencies_fingerprint

@@ -73,13 +73,13 @@ final as (
         {{ key(['company_id', 'period_start_date', 'line_order']) }} as comparison_row_id,
         *,
         amount_month - amount_previous_month as change_vs_previous_month,
-        {{ safe_divide('amount_month - amount_previous_month', 'abs(amount_previous_month)') }}
+        {{ divide_money('amount_month - amount_previous_month', 'abs(amount_previous_month)', scale=6) }}
             as pct_change_vs_previous_month,
         amount_month - amount_same_period_previous_year as change_vs_previous_year,
-        {{ safe_divide('amount_month - amount_same_period_previous_year', 'abs(amount_same_period_previous_year)') }}
+        {{ divide_money('amount_month - amount_same_period_previous_year', 'abs(amount_same_period_previous_year)', scale=6) }}
             as pct_change_vs_previous_year,
         amount_fiscal_ytd - amount_previous_fiscal_ytd as change_fiscal_ytd,
-        {{ safe_divide('amount_fiscal_ytd - amount_previous_fiscal_ytd', 'abs(amount_previous_fiscal_ytd)') }}
+        {{ divide_money('amount_fiscal_ytd - amount_previous_fiscal_ytd', 'abs(amount_previous_fiscal_ytd)', scale=6) }}
             as pct_change_fiscal_ytd
     from compared
 

@@ -37,7 +37,7 @@ vat_lines as (
         sum(case when transaction_type = 'IMPLIED_VAT' then amount_debit_positive else 0 end) as vat_amount_debit_positive,
         sum(case when transaction_type = 'NON_DEDUCTIBLE_VAT' then amount_debit_positive else 0 end)
             as non_deductible_vat_debit_positive,
-        sum(case when not is_derived_vat_line then 1 else 0 end) as line_count
+        count(case when not is_derived_vat_line then 1 end) as line_count
     from gl
     where vat_type is not null and transaction_type in ('ENTRY', 'IMPLIED_VAT', 'NON_DEDUCTIBLE_VAT')
     group by 1, 2, 3, 4, 5
