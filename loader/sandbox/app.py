@@ -102,8 +102,12 @@ class SandboxApp:
         self.db_dir = config.db_dir or tempfile.mkdtemp(prefix="procountor-sandbox-")
         self.companies = [Company(config, n, self.clock, self.db_dir) for n in range(config.companies)]
         if config.precompute_bodies:
-            for company in self.companies:
-                bodies.precompute(company)
+            try:
+                for company in self.companies:
+                    bodies.precompute(company, config.precompute_processes)
+            except BaseException:
+                self.close()
+                raise
         self.tokens = TokenStore(self.clock, config.token_lifetime, config.token_max_uses)
         self.ops = Operations(config)
         self.truth = Truth(self)

@@ -11,14 +11,17 @@ the next request derives it again. Nothing is ever patched in place, so no chang
 
 The bodies live in a SQLite file next to the index (bounded RSS at a million documents); a
 response is the stored bytes joined (``jsonout.Encoded``). ``precompute`` derives every body before
-the server listens (``--precompute-bodies``), so that a benchmark's sync finds them all ready.
+the server listens (``--precompute-bodies``), so that a benchmark's sync finds them all ready, in
+several forked processes if asked (the file is in WAL mode, so they can all write to it).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,15 +42,32 @@ class BodyStore:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        if os.path.exists(path):
-            os.remove(path)
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=OFF")
-        self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute("PRAGMA cache_size=-16000")  # 16 MB; the OS page cache holds the rest
+        self._remove()
+        self._connect()
+        self.conn.execute("PRAGMA journal_mode=WAL")  # several precomputing processes write at once
         self.conn.execute("CREATE TABLE bodies (key INTEGER PRIMARY KEY, generation INTEGER NOT NULL, "
                           "body BLOB NOT NULL)")
+
+    def _connect(self) -> None:
         self.lock = threading.Lock()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=600)
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA cache_size=-16000")  # 16 MB; the OS page cache holds the rest
+
+    def reopen_in_child(self) -> None:
+        """A connection of this process's own, after a fork: the parent's may not be used here, nor
+        closed (it stays referenced; the child leaves with os._exit)."""
+        self._inherited = self.conn
+        self._connect()
+
+    def checkpoint(self) -> None:
+        with self.lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.path + suffix):
+                os.remove(self.path + suffix)
 
     def get(self, kind: int, ids: Sequence[int], generation: int) -> dict[int, bytes]:
         """The stored bodies of these ids that were derived in ``generation``."""
@@ -81,8 +101,7 @@ class BodyStore:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
-        if os.path.exists(self.path):
-            os.remove(self.path)
+        self._remove()
 
 
 def _served(company: Company, kind: int, ids: list[int], rows_of: Callable[[list[int]], list[Any]],
@@ -121,40 +140,68 @@ def receipt_details(company: Company, ids: list[int]) -> list[Encoded]:
     return _served(company, RECEIPT_DETAIL, ids, company.receipt_rows, derive)
 
 
-def precompute(company: Company) -> int:
+def precompute(company: Company, processes: int = 1) -> None:
     """Derive and store every invoice's list and detail body and every receipt's detail body for
-    the current generation; returns how many bodies were stored.
+    the current generation, in ``processes`` processes (this one and forked ones).
 
     A chunk of invoices is followed by the receipts that post them and their payments, while their
     figures are still in the company's cache (at 100 k documents a separate pass over the receipts
-    derived every invoice's figures again)."""
-    derived.books(company)  # the derived receipts' amounts (one pass over the ledger), first
+    derived every invoice's figures again). The books go first, in this process, so that every
+    process inherits them (the derived receipts read them)."""
+    derived.books(company)
     generation = company.index.generation
+    low, high = company.index.one("SELECT MIN(id), MAX(id) FROM invoices") or (None, None)
+    # (after, upto]: invoice ids; None: every receipt that no invoice chunk covers
+    chunks: list[tuple[int, int] | None] = [None]
+    if low is not None:
+        chunks += [(after, min(after + _CHUNK, high)) for after in range(low - 1, high, _CHUNK)]
+    children = []
+    for share in range(1, max(1, processes)):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which leaves with os._exit
+            code = 1
+            try:
+                company.index.reopen_in_child()
+                company.bodies.reopen_in_child()
+                _precompute_chunks(company, generation, chunks[share::processes], high)
+                code = 0
+            except BaseException:
+                traceback.print_exc(file=sys.stderr)
+            finally:
+                os._exit(code)
+        children.append(pid)
+    failed = False
+    try:
+        _precompute_chunks(company, generation, chunks[0::max(1, processes)], high)
+    finally:
+        for pid in children:
+            failed |= os.waitpid(pid, 0)[1] != 0
+    if failed:
+        raise RuntimeError("a process precomputing the sandbox's bodies failed (its error is above)")
+    company.bodies.checkpoint()
+    if company.index.generation != generation:  # pragma: no cover - precompute runs before the server listens
+        raise RuntimeError("the company's data changed while its bodies were precomputed")
+
+
+def _precompute_chunks(company: Company, generation: int, chunks: list[tuple[int, int] | None],
+                       high: int | None) -> None:
     query, put = company.index.query, company.bodies.put
-    stored = 0
-    last = -1
-    while True:
-        invoices = query("SELECT * FROM invoices WHERE id > ? ORDER BY id LIMIT ?", (last, _CHUNK))
-        if not invoices:
-            break
-        first, last = last, invoices[-1]["id"]
+    for chunk in chunks:
+        if chunk is None:  # the periodic receipts (VAT, payroll, depreciation, ...), and any whose invoice is gone
+            rest = query("SELECT * FROM receipts WHERE gone = 0 AND NOT (kind IN ('INV', 'PAY') AND invoice_id IS "
+                         "NOT NULL AND invoice_id <= ?) ORDER BY id", (-1 if high is None else high,))
+            for start in range(0, len(rest), _CHUNK):
+                part = rest[start:start + _CHUNK]
+                invoices_of = docs.linked_invoices(company, part)
+                put(RECEIPT_DETAIL, [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices_of)))
+                                     for r in part], generation)
+            continue
+        after, upto = chunk
+        invoices = query("SELECT * FROM invoices WHERE id > ? AND id <= ? ORDER BY id", (after, upto))
         for kind, body_of in ((INVOICE_BASIC, docs.invoice_basic), (INVOICE_DETAIL, docs.invoice_detail)):
             put(kind, [(r["id"], dumps_bytes(body_of(company, r))) for r in invoices], generation)
         by_id = {r["id"]: r for r in invoices}
         receipts = query("SELECT * FROM receipts WHERE gone = 0 AND kind IN ('INV', 'PAY') AND invoice_id > ? "
-                         "AND invoice_id <= ?", (first, last))
+                         "AND invoice_id <= ?", (after, upto))
         put(RECEIPT_DETAIL, [(r["id"], dumps_bytes(docs.receipt_detail(company, r, by_id))) for r in receipts],
             generation)
-        stored += 2 * len(invoices) + len(receipts)
-    # every other receipt: the periodic ones (VAT, payroll, depreciation, ...), and any whose invoice is gone
-    rest = query("SELECT * FROM receipts WHERE gone = 0 AND NOT (kind IN ('INV', 'PAY') AND invoice_id IS NOT NULL "
-                 "AND invoice_id <= ?) ORDER BY id", (last,))
-    for start in range(0, len(rest), _CHUNK):
-        chunk = rest[start:start + _CHUNK]
-        invoices_of = docs.linked_invoices(company, chunk)
-        put(RECEIPT_DETAIL, [(r["id"], dumps_bytes(docs.receipt_detail(company, r, invoices_of))) for r in chunk],
-            generation)
-        stored += len(chunk)
-    if company.index.generation != generation:  # pragma: no cover - precompute runs before the server listens
-        raise RuntimeError("the company's data changed while its bodies were precomputed")
-    return stored

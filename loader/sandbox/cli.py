@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -87,6 +88,8 @@ def _choices(text: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...
 @click.option("--db-dir", default=None, help="Directory for the SQLite document index (default: temp dir).")
 @click.option("--precompute-bodies", is_flag=True,
               help="Derive every invoice and ledger receipt body before listening (for benchmarks).")
+@click.option("--precompute-processes", default=0, show_default=True, type=int,
+              help="Processes that precompute the bodies; 0 = one per CPU.")
 @click.option("--deny-rights", "deny_rights", multiple=True,
               help="[COMPANY_INDEX:]ENTRY[,ENTRY…]: the API user may not read these endpoints (/payments) "
                    "or right groups (payments, bank, invoices, ledger, registers, reports); repeatable.")
@@ -109,6 +112,7 @@ def serve(**options: Any) -> None:
         timeout_fault_seconds=options["timeout_fault_seconds"], clock_start=options["clock_start"],
         clock_running=options["clock_running"], db_dir=options["db_dir"],
         precompute_bodies=options["precompute_bodies"],
+        precompute_processes=options["precompute_processes"] or os.cpu_count() or 1,
         denied_rights=_parse_denied(options["deny_rights"]),
         page_size_cap=options["page_size_cap"], omit_total_count=options["omit_total_count"],
         listing_drop_every=options["listing_drop_every"],

@@ -65,6 +65,7 @@ class SandboxConfig:
     # Derive and store every invoice's and ledger receipt's body before listening (bodies.py), so a
     # benchmark's sync measures the loader rather than the sandbox deriving bodies on demand.
     precompute_bodies: bool = False
+    precompute_processes: int = 1  # processes that precompute (forked; the CLI defaults to the CPU count)
     # Listing variants of servers other than Procountor's documented one (see docs/sandbox.md):
     page_size_cap: int = 0  # serve at most this many rows a page, whatever `size` asked; meta echoes `size`
     omit_total_count: bool = False  # no `meta.totalCount` in paged answers (older API versions)

@@ -76,6 +76,14 @@ class DocumentIndex:
         self._ids_size = 0
         self._ids_generation = 0
 
+    def reopen_in_child(self) -> None:
+        """A connection of this process's own, after a fork: the parent's may not be used here, nor
+        closed (it stays referenced; the child leaves with os._exit)."""
+        self._inherited = self.conn
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA cache_size=-32000")
+
     def create_indexes(self) -> None:
         with self.lock:
             self.conn.executescript(_INDEXES)

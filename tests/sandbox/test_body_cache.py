@@ -9,6 +9,7 @@ state of the data -- not that the bodies are right (the contract tests check tha
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -90,9 +91,13 @@ CHANGES: list[tuple[str, Callable[[SandboxServer], Any]]] = [
 ]
 
 
-@pytest.mark.parametrize("precompute", [False, True], ids=["on-demand", "precomputed"])
-def test_served_bodies_follow_every_change(precompute: bool) -> None:
-    with SandboxServer(SandboxConfig(seed=5, documents=120, rate_limit=0, precompute_bodies=precompute)) as sb:
+@pytest.mark.parametrize(("precompute", "processes"), [(False, 1), (True, 1), (True, 3)],
+                         ids=["on-demand", "precomputed", "precomputed-in-3-processes"])
+def test_served_bodies_follow_every_change(precompute: bool, processes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bodies, "_CHUNK", 16)  # many chunks, so each process precomputes several
+    config = SandboxConfig(seed=5, documents=120, rate_limit=0, precompute_bodies=precompute,
+                           precompute_processes=processes)
+    with SandboxServer(config) as sb:
         api = Api(sb)
         company = sb.app.companies[0]  # type: ignore[union-attr]
         if precompute:
@@ -110,6 +115,24 @@ def test_served_bodies_follow_every_change(precompute: bool) -> None:
             if label.startswith("edit"):
                 changed = {i["id"] for i in api.walk("/invoices", versionStartDate=signpost)}
                 assert changed == {_sales_invoices(sb)[0 if label == "edit" else 1]}, label
+
+
+def test_a_failing_precompute_process_fails_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked process that cannot derive its bodies must not leave a sandbox that serves some of
+    them precomputed and the rest missing from the count: the start fails."""
+    monkeypatch.setattr(bodies, "_CHUNK", 16)
+    derive = docs.invoice_detail
+
+    def failing(company: Any, row: Any) -> dict[str, Any]:
+        if row["id"] % 16 == 5 and os.getpid() != parent:
+            raise ValueError("simulated failure in a precomputing process")
+        return derive(company, row)
+
+    parent = os.getpid()
+    monkeypatch.setattr(docs, "invoice_detail", failing)
+    with pytest.raises(RuntimeError, match="precomputing"):
+        SandboxServer(SandboxConfig(seed=5, documents=120, rate_limit=0, precompute_bodies=True,
+                                    precompute_processes=2)).start()
 
 
 def test_a_body_derived_while_a_change_lands_is_not_served_after_it(fresh_sandbox: SandboxServer) -> None:
