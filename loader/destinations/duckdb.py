@@ -30,6 +30,12 @@ def _check_size(value: str) -> str:
     return value.strip()
 
 
+def _bytes(size: str) -> int:
+    """A memory_limit (already checked by _check_size) in bytes: KB/MB/… are powers of 1000, KiB/… of 1024."""
+    number, unit, binary = re.fullmatch(r"([0-9.]+)\s*([KMGT])(i?)B", size.strip(), re.IGNORECASE).groups()  # type: ignore[union-attr]
+    return int(float(number) * (1024 if binary else 1000) ** ("KMGT".index(unit.upper()) + 1))
+
+
 def check_identifier(name: str, what: str) -> str:
     if not _IDENT.match(name):
         raise ConfigError(f"invalid {what} name {name!r}: use letters, digits and underscores "
@@ -63,6 +69,8 @@ class DuckDBDestination(Destination):
         # A stream's whole spool is merged in one transaction; cap DuckDB's memory and let it spill
         # to disk beside the database, so a large initial sync does not need a large machine.
         self.con.execute(f"SET memory_limit='{_check_size(memory_limit)}'")
+        # A kept row costs about 100 bytes in the commit's hash join: a quarter of the limit a pass.
+        self._kept_rows_per_pass = max(10_000, _bytes(memory_limit) // 400)
         self.con.execute("SET temp_directory=?", [str(self.path) + ".tmp"])
         self.con.execute("SET preserve_insertion_order=false")
 
@@ -160,10 +168,12 @@ class DuckDBDestination(Destination):
         # Rows staged while the stream was read (stage_spool) are the start of _incoming.
         staged = self._staging_table(commit.company_id, commit.stream, commit.sync_id)
         incoming = staged if commit.staged_files else "_incoming"
+        cid = commit.company_id
         try:
-            con.execute("BEGIN TRANSACTION")
-            if commit.check_lease:
-                self._check_lease_is_ours(commit)
+            # Scratch first, outside the transaction: temp tables private to this connection (gone
+            # with it, nothing visible changes), and committed ones DuckDB may spill to disk, whereas
+            # rows a transaction creates stay in memory until it ends. This run holds the lease and
+            # is the file's only writer, so the table cannot change before the transaction begins.
             if not commit.staged_files:
                 self._create_incoming(incoming)
             if files:
@@ -182,7 +192,6 @@ class DuckDBDestination(Destination):
                         SELECT * FROM _incoming
                         QUALIFY row_number() OVER (PARTITION BY _company_id, _record_id
                                                    ORDER BY _extracted_at DESC) = 1""")
-            cid = commit.company_id
             # Upsert as delete + insert: hash joins spill to disk, whereas INSERT … ON CONFLICT needs
             # the primary-key index of the whole table in memory. Unchanged rows keep when and by
             # which run they were loaded; only those small columns are set aside (never the JSON,
@@ -194,6 +203,9 @@ class DuckDBDestination(Destination):
                 JOIN (SELECT _record_id, _record_hash, _loaded_at, _sync_id, _is_deleted
                       FROM {table} WHERE _company_id = ?) t USING (_record_id)
                 WHERE t._record_hash = i._record_hash AND NOT t._is_deleted""", [cid])
+            con.execute("BEGIN TRANSACTION")
+            if commit.check_lease:
+                self._check_lease_is_ours(commit)
             (total, existed) = con.execute(f"""
                 SELECT count(*), count(t._record_id) FROM _incoming i
                 LEFT JOIN (SELECT _record_id FROM {table} WHERE _company_id = ?) t USING (_record_id)""",
@@ -209,12 +221,20 @@ class DuckDBDestination(Destination):
             else:
                 con.execute(f"""DELETE FROM {table} t WHERE _company_id = ?
                                 AND EXISTS (SELECT 1 FROM _incoming i WHERE i._record_id = t._record_id)""", [cid])
-            con.execute(f"""
-                INSERT INTO {table} (_company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
-                                     _loaded_at, _sync_id, _is_deleted, _deleted_at)
-                SELECT i._company_id, i._record_id, i._data, i._record_hash, i._cursor_value, i._extracted_at,
-                       coalesce(k._loaded_at, ?::TIMESTAMP), coalesce(k._sync_id, ?), false, NULL::TIMESTAMP
-                FROM _incoming i LEFT JOIN _kept k USING (_record_id)""", [now, commit.sync_id])
+            # The insert joins the kept rows in memory: with many (a full refresh of a large table)
+            # that hash table would outgrow memory_limit, and a join whose other side carries the
+            # JSON does not spill well (out of memory at 1 M unchanged invoices with 96MB). So it
+            # runs in passes, each over one slice of the ids, in the same transaction.
+            passes = max(1, -(-same // self._kept_rows_per_pass))
+            for part in range(passes):
+                slice_of = "" if passes == 1 else f"WHERE hash(_record_id) % {passes} = {part}"
+                con.execute(f"""
+                    INSERT INTO {table} (_company_id, _record_id, _data, _record_hash, _cursor_value, _extracted_at,
+                                         _loaded_at, _sync_id, _is_deleted, _deleted_at)
+                    SELECT i._company_id, i._record_id, i._data, i._record_hash, i._cursor_value, i._extracted_at,
+                           coalesce(k._loaded_at, ?::TIMESTAMP), coalesce(k._sync_id, ?), false, NULL::TIMESTAMP
+                    FROM (SELECT * FROM _incoming {slice_of}) i
+                    LEFT JOIN (SELECT * FROM _kept {slice_of}) k USING (_record_id)""", [now, commit.sync_id])
             con.execute("DROP TABLE _kept")
             con.execute("DROP TABLE _incoming")
             if commit.deleted_ids:
