@@ -50,7 +50,7 @@ class DestinationConfig:
     credentials_file: str | None = None
     api_endpoint: str | None = None
     maximum_bytes_billed: int | None = None
-    memory_limit: str = "96MB"  # DuckDB: above this the commit spills to <path>.tmp
+    memory_limit: str = "64MB"  # DuckDB: above this the commit spills to <path>.tmp
     labels: dict[str, str] | None = None  # BigQuery: extra labels on every job
 
 

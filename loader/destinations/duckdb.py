@@ -47,7 +47,7 @@ class DuckDBDestination(Destination):
     name = "duckdb"
     stages_spool = True
 
-    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "96MB") -> None:
+    def __init__(self, path: str | Path, schema: str = "raw_procountor", memory_limit: str = "64MB") -> None:
         self.path = Path(path)
         self.schema = check_identifier(schema, "schema")
         self._heartbeat_con: duckdb.DuckDBPyConnection | None = None
