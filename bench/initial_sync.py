@@ -11,7 +11,7 @@ invoices and per 200 receipts) at the sandbox's rate.
 
 The sandbox precomputes every invoice and receipt body before it listens (`--precompute-bodies`;
 longer start-up, printed), so the sync measures the loader: the sandbox then spends ≈ 1–3 ms of CPU
-a request instead of ≈ 16 ms. `--sandbox-on-demand` derives them as they are asked for, as before.
+a request instead of ≈ 10–19 ms. `--sandbox-on-demand` derives them as they are asked for, as before.
 
 Prints figures; it is not a test. Only 127.0.0.1 is contacted.
 """
