@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import derived, rights
-from .bodies import BodyStore
+from .body_store import BodyStore
 from .clock import VirtualClock, fmt_ts
 from .config import SandboxConfig
 from .index_store import DocumentIndex
