@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,12 @@ from loader.errors import ConfigError, DestinationError, LeaseError
 from loader.lease import describe_holder, lease_is_free
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+# How far a statement that ran out of memory may raise memory_limit (each retry doubles it): the
+# limit keeps a usual sync small, yet one company's largest document (a bank statement of a few
+# thousand events) must not fail its commit.
+HEADROOM_DOUBLINGS = 4
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -68,7 +75,8 @@ class DuckDBDestination(Destination):
         self.con.execute("SET TimeZone='UTC'")
         # A stream's whole spool is merged in one transaction; cap DuckDB's memory and let it spill
         # to disk beside the database, so a large initial sync does not need a large machine.
-        self.con.execute(f"SET memory_limit='{_check_size(memory_limit)}'")
+        self.memory_limit = _check_size(memory_limit)
+        self.con.execute(f"SET memory_limit='{self.memory_limit}'")
         # A kept row costs about 100 bytes in the commit's hash join: a quarter of the limit a pass.
         self._kept_rows_per_pass = max(10_000, _bytes(memory_limit) // 400)
         self.con.execute("SET temp_directory=?", [str(self.path) + ".tmp"])
@@ -154,10 +162,35 @@ class DuckDBDestination(Destination):
             if not exists:
                 self._create_incoming(staged)
             if Path(path).stat().st_size > 0:
-                self._read_spool(staged, [str(path)])
+                self._with_headroom(f"staging stream {stream}", lambda: self._read_spool(staged, [str(path)]))
         except duckdb.Error as exc:
             raise DestinationError(f"DuckDB could not stage the spool of stream {stream}: {exc}") from None
         return True
+
+    def _with_headroom(self, what: str, step: Any) -> Any:
+        """Run `step`; when DuckDB runs out of memory, roll back, double memory_limit (at most
+        HEADROOM_DOUBLINGS times) and run it again, then go back to the configured limit. Every
+        step it wraps can run again after a failure: a failed statement changed nothing, and a
+        failed transaction is rolled back."""
+        limit = _bytes(self.memory_limit)
+        try:
+            for doubling in range(HEADROOM_DOUBLINGS + 1):
+                try:
+                    return step()
+                except duckdb.OutOfMemoryException:
+                    self._rollback()
+                    if doubling == HEADROOM_DOUBLINGS:
+                        raise
+                    limit *= 2
+                    log.warning("DuckDB ran out of memory %s at memory_limit %s; trying again with %d MB "
+                                "(set destination.memory_limit higher to avoid the retry)",
+                                what, self.memory_limit, limit // 1_000_000)
+                    self.con.execute(f"SET memory_limit='{limit // 1_000_000}MB'")
+        finally:
+            if limit != _bytes(self.memory_limit):
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute(f"SET memory_limit='{self.memory_limit}'")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def commit_stream(self, commit: StreamCommit) -> CommitResult:
         table = f"{self.schema}.{check_identifier(commit.stream, 'stream')}"
@@ -169,18 +202,23 @@ class DuckDBDestination(Destination):
         staged = self._staging_table(commit.company_id, commit.stream, commit.sync_id)
         incoming = staged if commit.staged_files else "_incoming"
         cid = commit.company_id
-        try:
+        prepared = False
+
+        def prepare() -> None:
+            nonlocal prepared
             # Scratch first, outside the transaction: temp tables private to this connection (gone
             # with it, nothing visible changes), and committed ones DuckDB may spill to disk, whereas
             # rows a transaction creates stay in memory until it ends. This run holds the lease and
             # is the file's only writer, so the table cannot change before the transaction begins.
-            if not commit.staged_files:
-                self._create_incoming(incoming)
-            if files:
-                self._read_spool(incoming, files)
-            if incoming != "_incoming":
-                con.execute("DROP TABLE IF EXISTS _incoming")
-                con.execute(f"ALTER TABLE {incoming} RENAME TO _incoming")
+            if not prepared:  # the spool is read, and the staged table renamed, once
+                if not commit.staged_files:
+                    self._create_incoming(incoming)
+                if files:
+                    self._read_spool(incoming, files)
+                if incoming != "_incoming":
+                    con.execute("DROP TABLE IF EXISTS _incoming")
+                    con.execute(f"ALTER TABLE {incoming} RENAME TO _incoming")
+                prepared = True
             if files or commit.staged_files:
                 # A record listed twice in one run (a page boundary moved under us) lands once: the
                 # last extracted copy wins. The engine already skips ids it has read, so this is a
@@ -203,7 +241,10 @@ class DuckDBDestination(Destination):
                 JOIN (SELECT _record_id, _record_hash, _loaded_at, _sync_id, _is_deleted
                       FROM {table} WHERE _company_id = ?) t USING (_record_id)
                 WHERE t._record_hash = i._record_hash AND NOT t._is_deleted""", [cid])
+
+        def apply() -> None:
             con.execute("BEGIN TRANSACTION")
+            result.deleted = 0
             if commit.check_lease:
                 self._check_lease_is_ours(commit)
             (total, existed) = con.execute(f"""
@@ -262,6 +303,10 @@ class DuckDBDestination(Destination):
                 [cid, commit.stream, exact_json.dumps(commit.state), commit.sync_id, now],
             )
             con.execute("COMMIT")
+
+        try:
+            self._with_headroom(f"committing stream {commit.stream}", prepare)
+            self._with_headroom(f"committing stream {commit.stream}", apply)
         except duckdb.Error as exc:
             self._rollback()
             raise DestinationError(f"DuckDB commit of stream {commit.stream} failed: {exc}") from None
