@@ -363,11 +363,12 @@ class DuckDBDestination(Destination):
         wanted = sorted(set(values))
         if not wanted:
             return []
-        rows = self.con.execute(
-            f"""SELECT json_extract_string(_data, '$.{field}') AS v, _record_id FROM {table}
-                WHERE _company_id = ? AND NOT _is_deleted
-                AND json_extract_string(_data, '$.{field}') IN (SELECT unnest(?::VARCHAR[]))""",
-            [company_id, wanted]).fetchall()
+        # Reads every live row's JSON: the statement that outgrows memory_limit first on a large table.
+        rows = self._read(f"looking up {stream} by {field}", f"""
+            SELECT json_extract_string(_data, '$.{field}') AS v, _record_id FROM {table}
+            WHERE _company_id = ? AND NOT _is_deleted
+            AND json_extract_string(_data, '$.{field}') IN (SELECT unnest(?::VARCHAR[]))""",
+            [company_id, wanted])
         return [(v, r) for v, r in rows]
 
     def get_records(self, company_id: int, stream: str, record_ids: Iterable[str]) -> dict[str, str]:
@@ -375,9 +376,16 @@ class DuckDBDestination(Destination):
         ids = sorted(set(record_ids))
         if not ids:
             return {}
-        rows = self.con.execute(f"SELECT _record_id, _data FROM {table} WHERE _company_id = ? "
-                                "AND _record_id IN (SELECT unnest(?::VARCHAR[]))", [company_id, ids]).fetchall()
+        rows = self._read(f"reading {stream} records", f"SELECT _record_id, _data FROM {table} WHERE _company_id = ? "
+                          "AND _record_id IN (SELECT unnest(?::VARCHAR[]))", [company_id, ids])
         return dict(rows)
+
+    def _read(self, what: str, sql: str, params: list[Any]) -> list[Any]:
+        """All rows of a read, with headroom (`_with_headroom`); a failure is the destination's."""
+        try:
+            return self._with_headroom(what, lambda: self.con.execute(sql, params).fetchall())  # type: ignore[no-any-return]
+        except duckdb.Error as exc:
+            raise DestinationError(f"DuckDB failed {what}: {exc}") from None
 
     def known_fields(self, company_id: int, stream: str) -> set[str]:
         rows = self.con.execute(f"SELECT field_path FROM {self.schema}._loader_fields WHERE _company_id = ? "

@@ -26,8 +26,8 @@ def _statements() -> list[dict]:
     return [{"id": n, "version": f"v{n}", "events": events} for n in range(1, 13)]  # ≈ 1.5 MB each
 
 
-def _commit(tmp: Path, records: list[dict], *, staged: bool) -> str:
-    """Spool and commit `records` at memory_limit 16MB; the limit the connection ends with."""
+def _land_into(dest: DuckDBDestination, tmp: Path, records: list[dict], *, staged: bool) -> None:
+    """Spool `records` (one file each when `staged`, staged as they finish) and commit them."""
     writer = SpoolWriter(tmp / "spool" / "bank_statements.jsonl", 1, None, "id", "version")
     finished: list[Path] = []
     if staged:
@@ -36,7 +36,6 @@ def _commit(tmp: Path, records: list[dict], *, staged: bool) -> str:
     for record in records:
         writer.write(record)
     writer.close()
-    dest = DuckDBDestination(tmp / "wh.duckdb", memory_limit="16MB")
     dest.setup()
     dest.ensure_stream_table("bank_statements")
     for path in finished:
@@ -45,8 +44,14 @@ def _commit(tmp: Path, records: list[dict], *, staged: bool) -> str:
                           {"sync_id": SID}, [], [])  # type: ignore[arg-type]
     commit.staged_files = finished
     commit.check_lease = False
+    dest.commit_stream(commit)
+
+
+def _commit(tmp: Path, records: list[dict], *, staged: bool) -> str:
+    """Spool and commit `records` at memory_limit 16MB; the limit the connection ends with."""
+    dest = DuckDBDestination(tmp / "wh.duckdb", memory_limit="16MB")
     try:
-        dest.commit_stream(commit)
+        _land_into(dest, tmp, records, staged=staged)
         return str(dest.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
     finally:
         dest.close()
@@ -85,3 +90,23 @@ def test_without_headroom_the_same_commit_fails_and_lands_nothing(
     with pytest.raises(DestinationError, match="Out of Memory"):
         _commit(tmp_path, _statements(), staged=False)
     assert _landed(tmp_path / "wh.duckdb") == []
+
+
+def test_a_lookup_over_large_documents_gets_the_same_headroom(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Correctness: a linked sweep's lookup reads every live row's JSON (the statement that ran out
+    of memory first in an incremental sync of 200 k documents); it answers, and with no headroom it
+    fails as the destination's error (exit 5), not as an unexpected one."""
+    dest = DuckDBDestination(tmp_path / "wh.duckdb", memory_limit="16MB")
+    try:
+        _land_into(dest, tmp_path, _statements(), staged=False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="loader.destinations.duckdb"):
+            found = dest.lookup_ids(1, "bank_statements", "version", ["v3", "v7"])
+        assert sorted(found) == [("v3", "3"), ("v7", "7")]
+        assert any("looking up bank_statements by version" in m for m in caplog.messages)
+        monkeypatch.setattr(duckdb_destination, "HEADROOM_DOUBLINGS", 0)
+        with pytest.raises(DestinationError, match="Out of Memory"):
+            dest.lookup_ids(1, "bank_statements", "version", ["v3"])
+    finally:
+        dest.close()
