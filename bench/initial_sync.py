@@ -105,6 +105,8 @@ def run_one(documents: int, streams: list[str], args: argparse.Namespace, work: 
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"   LOADER PEAK RSS {mb(run.peak_rss_mb)} (whole process tree); RSS over the run (MB) "
               f"{run.rss_profile()}")
+        retried = [ln.strip() for ln in run.stderr.splitlines() if "ran out of memory" in ln]
+        print(f"   DuckDB memory headroom used {len(retried)} time(s)" + "".join(f"\n     {ln}" for ln in retried))
         for s in run.summary.get("streams", []):
             print(f"     {s['stream']:<18} {s['records']:>9,} records {s['requests']:>7,} requests "
                   f"{s['seconds']:>8.1f} s")

@@ -22,6 +22,39 @@
 {%- endmacro %}
 
 
+{#- The body of a base_procountor__<stream>_landing view: the landing table as landed (live rows and
+    tombstones, every landing-contract column), a plain projection so that BigQuery pushes a reader's
+    `_loaded_at` filter through it (DECISIONLOG: "One reader per landing table"). -#}
+{% macro landing_as_landed(stream) -%}
+with
+
+landing as (
+
+    select * from {{ procountor.landing(stream) }}
+
+),
+
+final as (
+
+    select
+        _company_id,
+        _record_id,
+        _data,
+        _record_hash,
+        _cursor_value,
+        _extracted_at,
+        _loaded_at,
+        _sync_id,
+        _is_deleted,
+        _deleted_at
+    from landing
+
+)
+
+select * from final
+{%- endmacro %}
+
+
 {#- Whether the landing table of `relation` (a source relation) exists in the warehouse. -#}
 {% macro landing_table_exists(relation) -%}
     {%- set found = adapter.get_relation(

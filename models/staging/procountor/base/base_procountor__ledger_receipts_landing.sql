@@ -4,29 +4,4 @@
     pushes the incremental reader's `_loaded_at` filter through it and still prunes the landing table's
     partitions (DECISIONLOG: "One reader per landing table"). -#}
 
-with
-
-landing as (
-
-    select * from {{ landing('ledger_receipts') }}
-
-),
-
-final as (
-
-    select
-        _company_id,
-        _record_id,
-        _data,
-        _record_hash,
-        _cursor_value,
-        _extracted_at,
-        _loaded_at,
-        _sync_id,
-        _is_deleted,
-        _deleted_at
-    from landing
-
-)
-
-select * from final
+{{ landing_as_landed('ledger_receipts') }}
