@@ -92,8 +92,9 @@ class Catalog:
 _DOC_REF = re.compile(r"\{\{\s*doc\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}")
 _DOC_BLOCK = re.compile(r"\{%-?\s*docs\s+(\w+)\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}", re.S)
 _REF = re.compile(r"\bref\(\s*['\"](\w+)['\"]\s*\)")
-# models read landing tables with source() or the project's landing() macro (missing streams)
-_SOURCE = re.compile(r"\b(?:source\(\s*['\"]\w+['\"]\s*,|landing\()\s*['\"](\w+)['\"]\s*\)")
+# models read landing tables with source(), the project's landing() macro (missing streams) or the
+# landing views' landing_as_landed()
+_SOURCE = re.compile(r"\b(?:source\(\s*['\"]\w+['\"]\s*,|landing\(|landing_as_landed\()\s*['\"](\w+)['\"]\s*\)")
 _MATERIALIZED = re.compile(r"materialized\s*=\s*['\"](\w+)['\"]")
 _UNIQUE_KEY = re.compile(r"unique_key\s*=\s*(\[[^\]]*\]|['\"][^'\"]+['\"])")
 _JINJA_COMMENT = re.compile(r"\{#-?(.*?)-?#\}", re.S)
