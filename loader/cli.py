@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from loader.allocator import limit_malloc_arenas
 from loader.commands_auth import auth
 from loader.commands_data import discover, drop_connection, forget, reset
 from loader.commands_init import init
@@ -32,6 +33,7 @@ from loader.sandbox.cli import sandbox
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, duckdb_path: str | None, verbose: int) -> None:
     """Load Finago Procountor accounting data into DuckDB or BigQuery."""
+    limit_malloc_arenas()  # before any thread: flat memory over a long run (loader.allocator)
     setup_logging(verbose)
     ctx.obj = Ctx(config_path, duckdb_path, verbose)
 
