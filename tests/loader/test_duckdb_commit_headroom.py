@@ -15,7 +15,7 @@ import loader.destinations.duckdb as duckdb_destination
 from loader.destinations.base import StreamCommit
 from loader.destinations.duckdb import DuckDBDestination
 from loader.errors import DestinationError
-from loader.spool import SpoolWriter
+from tests.loader.spooling import write_spool
 
 SID = "c" * 32
 
@@ -28,19 +28,12 @@ def _statements() -> list[dict]:
 
 def _land_into(dest: DuckDBDestination, tmp: Path, records: list[dict], *, staged: bool) -> None:
     """Spool `records` (one file each when `staged`, staged as they finish) and commit them."""
-    writer = SpoolWriter(tmp / "spool" / "bank_statements.jsonl", 1, None, "id", "version")
-    finished: list[Path] = []
-    if staged:
-        writer.rotate_bytes = 1
-        writer.on_rotate = finished.append
-    for record in records:
-        writer.write(record)
-    writer.close()
+    finished, left = write_spool(tmp / "spool" / "bank_statements.jsonl", records, staged=staged)
     dest.setup()
     dest.ensure_stream_table("bank_statements")
     for path in finished:
         dest.stage_spool(1, "bank_statements", SID, path)
-    commit = StreamCommit(1, "bank_statements", SID, [p for p in writer.paths if p not in finished], "replace",
+    commit = StreamCommit(1, "bank_statements", SID, left, "replace",
                           {"sync_id": SID}, [], [])  # type: ignore[arg-type]
     commit.staged_files = finished
     commit.check_lease = False

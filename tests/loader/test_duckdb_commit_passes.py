@@ -12,27 +12,14 @@ import pytest
 from loader import exact_json
 from loader.destinations.base import StreamCommit
 from loader.destinations.duckdb import DuckDBDestination
-from loader.spool import SpoolWriter
+from tests.loader.spooling import write_spool
 
 SID1, SID2 = "a" * 32, "b" * 32
 
 
-def _spool(path: Path, records: list[dict], stage_every: int = 0) -> tuple[list[Path], list[Path]]:
-    """Write records to spool files (cut every `stage_every` rows); (files to stage, files left)."""
-    writer = SpoolWriter(path, 1, None, "id", "version")
-    finished: list[Path] = []
-    if stage_every:
-        writer.rotate_bytes = 1
-        writer.on_rotate = finished.append
-    for record in records:
-        writer.write(record)
-    writer.close()
-    return finished, [p for p in writer.paths if p not in finished]
-
-
 def _commit(dest: DuckDBDestination, sid: str, records: list[dict], tmp: Path, *, staged: bool,
             mode: str = "replace", deleted: list[str] | None = None):  # type: ignore[no-untyped-def]
-    to_stage, left = _spool(tmp / sid / "invoices.jsonl", records, stage_every=1 if staged else 0)
+    to_stage, left = write_spool(tmp / sid / "invoices.jsonl", records, staged=staged)
     for path in to_stage:
         dest.stage_spool(1, "invoices", sid, path)
     commit = StreamCommit(1, "invoices", sid, left, mode, {"sync_id": sid}, deleted or [], [])  # type: ignore[arg-type]
