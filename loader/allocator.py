@@ -4,10 +4,9 @@ The loader reads the API on several threads while DuckDB, which in its Python wh
 the C library's malloc, parses and commits on others. glibc gives new threads arenas of their own,
 up to 8 per core, and memory freed in one arena is reused only by allocations made there. A
 stream's commit allocates a lot in one arena and frees it; the next burst lands in another, and
-the process keeps both. Two arenas kept the peak RSS of a
-300 k-document initial sync 24 MB lower (241 → 217 MB) at the same CPU time; one arena did no
-better, a fixed mmap threshold cost 13 % more CPU for nothing, and malloc_trim after each commit
-changed nothing (docs/performance.md).
+the process keeps both. Two arenas kept the peak RSS of a 300 k-document initial sync 24 MB lower
+(241 → 217 MB) at the same CPU time; one arena did no better, a fixed mmap threshold cost 13 % more
+CPU for nothing, and malloc_trim after each commit changed nothing (docs/performance.md).
 
 A user who tunes glibc through the environment (MALLOC_ARENA_MAX, GLIBC_TUNABLES) keeps that.
 """
